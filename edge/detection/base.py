@@ -17,6 +17,7 @@ import importlib
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
+import cv2
 import numpy as np
 import pydantic
 
@@ -96,9 +97,7 @@ def check_detector_image(image: object) -> np.ndarray:
             f"detector image must be uint8, got {image.dtype}; quantise 16-bit infrared to 8 bits "
             "from its full scale first (edge.detection.modality.ir_to_8bit)"
         )
-    if image.ndim == 2:
-        image = np.repeat(image[:, :, None], 3, axis=2)
-    elif not (image.ndim == 3 and image.shape[2] == 3):
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
         raise DetectorInputError(
             f"detector image must be H×W×3 (BGR) or H×W (grey), got shape {image.shape}"
         )
@@ -107,6 +106,8 @@ def check_detector_image(image: object) -> np.ndarray:
             f"detector image of shape {image.shape} is empty or too small: both sides must be "
             f"at least {MIN_IMAGE_SIDE_PX} px"
         )
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     return np.ascontiguousarray(image)
 
 

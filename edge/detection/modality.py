@@ -1,0 +1,103 @@
+"""Which image to detect on: colour, or near-infrared when colour cannot see.
+
+Surveillance boxes run at night. The colour image then goes dark while the cameras' own IR
+illuminators still light the face, and both detectors find faces on IR frames. Policies:
+
+- ``rgb``: colour only.
+- ``ir``: infrared only (8-bit, quantised uniformly from the sensor's full scale).
+- ``auto``: colour, unless it is too dark to trust; and infrared also when colour finds no face
+  (shadowed faces, back light). IR detections are moved into colour pixels
+  (``edge.detection.ir_mapping``), so every result is in colour geometry and says which
+  modality found it.
+
+"Too dark" is measured on the colour image shrunk 4× per side with area averaging (which
+averages away per-pixel sensor noise but keeps the scene's structure): its luma (BT.601) must
+have a mean of at least ``dark_mean_luma`` and a standard deviation (RMS contrast) of at least
+``dark_min_contrast``, both on the 0–255 scale. Defaults are set from the simulator's normal
+and low lighting (see ``tests/test_detection_modality.py``): normal frames measure a mean of
+roughly 90–130 and a contrast above 35; low-light frames a mean under 15.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+import pydantic
+
+from edge.detection.base import Detection, FaceDetector
+from edge.detection.ir_mapping import ir_detection_to_colour
+from edge.frames import FrameSet
+
+Policy = Literal["rgb", "ir", "auto"]
+
+_DARKNESS_SHRINK = 4
+
+
+class ModalitySettings(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    policy: Policy = "auto"
+    #: Colour is too dark when its mean luma (0–255) is below this…
+    dark_mean_luma: float = pydantic.Field(40.0, ge=0.0, le=255.0)
+    #: …or its RMS contrast (luma standard deviation, 0–255) is below this.
+    dark_min_contrast: float = pydantic.Field(10.0, ge=0.0, le=255.0)
+
+
+@dataclass(frozen=True)
+class ColourReading:
+    """How bright and how contrasted a colour image is (luma, 0–255), and the verdict."""
+
+    mean_luma: float
+    contrast: float
+    dark: bool
+
+
+def read_colour(colour_bgr: np.ndarray, settings: ModalitySettings) -> ColourReading:
+    h, w = colour_bgr.shape[:2]
+    small = cv2.resize(colour_bgr, (max(w // _DARKNESS_SHRINK, 1), max(h // _DARKNESS_SHRINK, 1)),
+                       interpolation=cv2.INTER_AREA)
+    mean, std = cv2.meanStdDev(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
+    mean_luma, contrast = float(mean[0, 0]), float(std[0, 0])
+    dark = mean_luma < settings.dark_mean_luma or contrast < settings.dark_min_contrast
+    return ColourReading(mean_luma, contrast, dark)
+
+
+def ir_to_8bit(ir: np.ndarray, full_scale: int) -> np.ndarray:
+    """IR quantised uniformly to 0–255 from the sensor's full scale (brighter stays brighter)."""
+    if ir.dtype == np.uint8 and full_scale == 255:
+        return ir
+    return cv2.convertScaleAbs(ir, alpha=255.0 / full_scale)
+
+
+class ModalityPolicy:
+    """Runs one detector on the image the policy picks; results are in colour pixels."""
+
+    def __init__(self, detector: FaceDetector, settings: ModalitySettings | None = None) -> None:
+        self.detector = detector
+        self.settings = settings or ModalitySettings()
+        #: The last frame's colour reading (None under the ``ir`` policy), for statistics.
+        self.last_reading: ColourReading | None = None
+
+    def detect(self, frameset: FrameSet) -> list[Detection]:
+        policy = self.settings.policy
+        self.last_reading = None
+        if policy == "ir":
+            return self._detect_ir(frameset)
+        if policy == "auto":
+            self.last_reading = read_colour(frameset.colour_bgr, self.settings)
+            if self.last_reading.dark:
+                return self._detect_ir(frameset)
+        found = self.detector.detect(frameset.colour_bgr)
+        if found or policy == "rgb":
+            return found
+        return self._detect_ir(frameset)
+
+    def _detect_ir(self, frameset: FrameSet) -> list[Detection]:
+        ir8 = ir_to_8bit(frameset.ir, frameset.ir_full_scale)
+        return [
+            ir_detection_to_colour(frameset, d.with_changes(modality="ir"))
+            for d in self.detector.detect(ir8)
+        ]
