@@ -30,7 +30,12 @@ DESCRIPTION = CameraDescription(
 
 
 def synthetic_frame(
-    index: int, seed: int = 0, ir_16bit: bool = False, with_truth: bool = True, camera_id: str = "cam0"
+    index: int,
+    seed: int = 0,
+    ir_16bit: bool = False,
+    with_truth: bool = True,
+    camera_id: str = "cam0",
+    period_ns: int = FRAME_PERIOD_NS,
 ) -> FrameSet:
     """One 640×480 frame of smooth random content plus noise, and a one-face SceneTruth."""
     rng = np.random.default_rng(seed * 100_003 + index)
@@ -57,9 +62,9 @@ def synthetic_frame(
         camera_id=camera_id,
         frame_index=index,
         timestamps=Timestamps(
-            sensor_ms=1000.0 + index * 33.333333, sensor_domain="simulated",
-            host_wall_ns=1_790_000_000_000_000_000 + index * FRAME_PERIOD_NS,
-            host_monotonic_ns=5_000_000_000 + index * FRAME_PERIOD_NS,
+            sensor_ms=1000.0 + index * period_ns / 1e6, sensor_domain="simulated",
+            host_wall_ns=1_790_000_000_000_000_000 + index * period_ns,
+            host_monotonic_ns=5_000_000_000 + index * period_ns,
         ),
         colour_bgr=colour,
         depth_raw=depth,
