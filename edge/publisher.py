@@ -1,0 +1,336 @@
+"""The publisher thread: owns every ZeroMQ socket of the daemon (issue 6 item 6).
+
+Sockets (each created, used and closed by this one thread, as the ZeroMQ guide asks):
+
+* an **XPUB** bound to ``publish.endpoints`` sends ``[topic, payload, *jpeg crops]``. Every
+  send is non-blocking. To *count* messages lost at the high-water mark without letting one
+  stalled subscriber starve the others, a message is first sent with ``XPUB_NODROP`` on: then
+  libzmq refuses it with EAGAIN if any matching subscriber's queue is full. That refusal is
+  counted, and the same message is sent again in the ordinary lossy mode, which delivers it to
+  every subscriber with room and drops it only for the full ones. (``XPUB_NODROP`` alone would
+  drop the message for everybody while one subscriber is stuck.) The count is "messages at
+  least one subscriber missed"; the subscribers see the same loss as sequence gaps.
+* a **monitor** (PAIR) on the XPUB: accepted and closed connections give the subscriber count.
+* a **ROUTER** bound to ``publish.snapshot_endpoints`` answers late joiners (see
+  :mod:`edge.subscriber`): request ``[b"SNAPSHOT", *camera ids]``; reply
+  ``[header, topic, payload, topic, payload, ...]`` with the last decision and status of each
+  camera and the sequence number they correspond to (header: ``snapshot.v1.schema.json``).
+
+The pipeline worker never touches a socket: it hands messages over through a
+:class:`~edge.publish_queue.PublishQueue` whose wake-up descriptor sits in the same poller.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import socket as pysocket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import cv2
+import zmq
+from zmq.utils.monitor import parse_monitor_message
+
+from edge.messages import (
+    DECISION_SCHEMA,
+    SCHEMA_VERSION,
+    SNAPSHOT_SCHEMA,
+    STATUS_SCHEMA,
+    Decision,
+    Envelope,
+    MessageKind,
+    encode_payload,
+    topic_for,
+)
+from edge.publish_config import PublishConfig
+from edge.publish_queue import Outgoing, PublishQueue
+from edge.publish_stats import PublisherCounters, PublishStats
+
+__all__ = ["PublishBindError", "PublishConfig", "Publisher", "SNAPSHOT_REQUEST"]
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_REQUEST = b"SNAPSHOT"
+_START_TIMEOUT_S = 10.0
+_IDLE_POLL_MS = 200
+
+
+class PublishBindError(RuntimeError):
+    """An endpoint could not be bound; raised by :meth:`Publisher.start` before anything is sent."""
+
+
+class Publisher:
+    """Start it, hand it messages through :attr:`queue`, stop it. Thread-safe from the outside."""
+
+    def __init__(
+        self,
+        config: PublishConfig | None = None,
+        queue: PublishQueue | None = None,
+        on_published: Callable[[bytes, bytes], None] | None = None,
+    ) -> None:
+        self.config = config or PublishConfig()
+        self._owns_queue = queue is None
+        self.queue = queue or PublishQueue(self.config.queue_capacity)
+        #: Called in the publisher thread with (topic, payload) after each send, e.g. to print.
+        self._on_published = on_published
+        self.instance = uuid.uuid4().hex
+        self.stats = PublishStats()
+        self.bound_endpoints: list[str] = []
+        self.bound_snapshot_endpoints: list[str] = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        # Publisher-thread state.
+        self._sequence = -1
+        self._topic_sequence: dict[bytes, int] = {}
+        self._last: dict[bytes, bytes] = {}  # topic -> last payload, for snapshots
+
+    # ----------------------------------------------------------------- control (any thread)
+    def start(self) -> None:
+        """Bind every socket in the publisher thread; raise :class:`PublishBindError` if one fails."""
+        if self._thread is not None:
+            raise RuntimeError("Publisher.start() called twice")
+        self._thread = threading.Thread(target=self._run, name="publisher", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(_START_TIMEOUT_S):
+            raise PublishBindError(f"publisher did not bind its sockets within {_START_TIMEOUT_S} s")
+        if self._start_error is not None:
+            self._thread.join()
+            raise self._start_error
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Send what is queued, close the sockets (bounded linger) and join the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self.queue.wake()
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                log.error("publisher thread did not stop within %.1f s", timeout_s)
+            elif self._owns_queue:
+                self.queue.close()
+
+    def counters(self) -> PublisherCounters:
+        return self.stats.counters()
+
+    def __enter__(self) -> Publisher:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------- publisher thread
+    def _run(self) -> None:
+        context = zmq.Context()
+        sockets: list[zmq.Socket] = []
+        try:
+            pub, monitor, router = self._open_sockets(context, sockets)
+        except BaseException as error:  # noqa: BLE001 - handed to start()'s caller
+            self._start_error = error
+            for s in sockets:
+                s.close(linger=0)
+            context.term()
+            self._ready.set()
+            return
+        self._ready.set()
+        log.info("publishing on %s, snapshots on %s", self.bound_endpoints, self.bound_snapshot_endpoints)
+        poller = zmq.Poller()
+        for s in (pub, monitor, router):
+            poller.register(s, zmq.POLLIN)
+        poller.register(self.queue.wake_fd, zmq.POLLIN)
+        try:
+            while not self._stop.is_set():
+                ready = dict(poller.poll(_IDLE_POLL_MS))
+                if monitor in ready:
+                    self._read_monitor(monitor)
+                if pub in ready:
+                    self._read_subscriptions(pub)
+                if router in ready:
+                    self._answer_snapshots(router)
+                for item in self.queue.drain():
+                    self._publish(pub, item)
+            for item in self.queue.drain():  # what the worker handed over before stop
+                self._publish(pub, item)
+        except Exception:
+            log.exception("publisher thread failed")
+            raise
+        finally:
+            pub.disable_monitor()
+            for s in sockets:
+                s.close(linger=self.config.linger_ms)
+            context.term()
+
+    def _open_sockets(self, context: zmq.Context, sockets: list[zmq.Socket]):
+        pub = context.socket(zmq.XPUB)
+        sockets.append(pub)
+        pub.setsockopt(zmq.SNDHWM, self.config.send_hwm)
+        pub.setsockopt(zmq.LINGER, self.config.linger_ms)
+        pub.setsockopt(zmq.XPUB_NODROP, 1)
+        monitor = pub.get_monitor_socket(zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
+        sockets.append(monitor)
+        self.bound_endpoints = _bind_all(pub, self.config.endpoints, "publish.endpoints")
+        router = context.socket(zmq.ROUTER)
+        sockets.append(router)
+        router.setsockopt(zmq.LINGER, self.config.linger_ms)
+        router.setsockopt(zmq.MAXMSGSIZE, 64 * 1024)  # a request is a few camera ids
+        self.bound_snapshot_endpoints = _bind_all(router, self.config.snapshot_endpoints, "publish.snapshot_endpoints")
+        return pub, monitor, router
+
+    def _publish(self, pub: zmq.Socket, item: Outgoing) -> None:
+        body = item.body
+        started_ns = time.monotonic_ns()
+        is_decision = isinstance(body, Decision)
+        kind = MessageKind.DECISION if is_decision else MessageKind.STATUS
+        topic = topic_for(kind, body.camera_id)
+        crops: list[bytes] = []
+        if is_decision:
+            body, crops = self._attach_crops(body, item.crops)
+        else:
+            body = self.stats.complete_status(body, self.queue.dropped(body.camera_id))
+        self._sequence += 1
+        topic_sequence = self._topic_sequence.get(topic, -1) + 1
+        self._topic_sequence[topic] = topic_sequence
+        envelope = Envelope(
+            schema=DECISION_SCHEMA if is_decision else STATUS_SCHEMA,
+            schema_version=SCHEMA_VERSION,
+            publisher_id=self.config.publisher_id,
+            publisher_instance=self.instance,
+            sequence=self._sequence,
+            topic_sequence=topic_sequence,
+            publish_wall_ns=time.time_ns(),
+        )
+        payload = encode_payload(envelope, body)
+        serialised_ns = time.monotonic_ns()
+        self._send(pub, body.camera_id, [topic, payload, *crops])
+        self._last[topic] = payload
+        self.stats.sent(self._sequence)
+        done_ns = time.monotonic_ns()
+        self.stats.time(body.camera_id, "serialisation", (serialised_ns - started_ns) / 1e6)
+        self.stats.time(body.camera_id, "publish", (done_ns - item.handed_monotonic_ns) / 1e6)
+        if is_decision:
+            # Both ends on the host wall clock: the frame's arrival and now.
+            self.stats.time(body.camera_id, "capture_to_publish", (time.time_ns() - body.capture_wall_ns) / 1e6)
+        if self._on_published is not None:
+            self._on_published(topic, payload)
+
+    def _send(self, pub: zmq.Socket, camera_id: str, frames: list[bytes]) -> None:
+        try:
+            pub.send_multipart(frames, flags=zmq.NOBLOCK)
+            return
+        except zmq.Again:
+            self.stats.hwm_drop(camera_id)
+        # Someone is full: deliver to everyone else, lossy for the full ones (see module doc).
+        pub.setsockopt(zmq.XPUB_NODROP, 0)
+        try:
+            pub.send_multipart(frames, flags=zmq.NOBLOCK)
+        finally:
+            pub.setsockopt(zmq.XPUB_NODROP, 1)
+
+    def _attach_crops(self, decision: Decision, crops: tuple) -> tuple[Decision, list[bytes]]:
+        if not self.config.jpeg_crops or not crops:
+            return decision, []
+        frames: list[bytes] = []
+        faces = []
+        quality = [cv2.IMWRITE_JPEG_QUALITY, self.config.jpeg_quality]
+        for face, crop in zip(decision.faces, crops):
+            ok, jpeg = (False, None) if crop is None or crop.size == 0 else cv2.imencode(".jpg", crop, quality)
+            if ok:
+                faces.append(face.model_copy(update={"crop_frame": 2 + len(frames)}))
+                frames.append(jpeg.tobytes())
+            else:
+                faces.append(face)
+        return decision.model_copy(update={"faces": faces}), frames
+
+    def _read_monitor(self, monitor: zmq.Socket) -> None:
+        while True:
+            try:
+                event = parse_monitor_message(monitor.recv_multipart(zmq.NOBLOCK))
+            except zmq.Again:
+                return
+            if event["event"] == zmq.EVENT_ACCEPTED:
+                self.stats.peer_connected(event["value"])
+            elif event["event"] == zmq.EVENT_DISCONNECTED:
+                self.stats.peer_disconnected(event["value"])
+
+    def _read_subscriptions(self, pub: zmq.Socket) -> None:
+        # XPUB queues (un)subscriptions for us; read them so that they cannot pile up.
+        while True:
+            try:
+                message = pub.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if message:
+                log.debug("%s %r", "subscribe" if message[0] == 1 else "unsubscribe", message[1:80])
+
+    def _answer_snapshots(self, router: zmq.Socket) -> None:
+        while True:
+            try:
+                identity, *request = router.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            except ValueError:  # an empty message has no identity frame: nothing to answer
+                continue
+            self.stats.snapshot_request()
+            header = {
+                "schema": SNAPSHOT_SCHEMA,
+                "schema_version": SCHEMA_VERSION,
+                "publisher_id": self.config.publisher_id,
+                "publisher_instance": self.instance,
+                "sequence": self._sequence,
+                "cameras": [],
+            }
+            frames: list[bytes] = []
+            if not request or request[0] != SNAPSHOT_REQUEST:
+                header["error"] = "bad request: send [b'SNAPSHOT', *camera ids] (no ids: every camera)"
+            else:
+                wanted = {c.decode("utf-8", "replace") for c in request[1:]}
+                cameras = set()
+                for topic, payload in self._last.items():
+                    camera_id = topic.split(b"/")[1].decode()
+                    if not wanted or camera_id in wanted:
+                        cameras.add(camera_id)
+                        frames += [topic, payload]
+                header["cameras"] = sorted(cameras)
+            try:
+                router.send_multipart([identity, json.dumps(header).encode(), *frames], flags=zmq.NOBLOCK)
+            except zmq.Again:
+                log.warning("snapshot reply dropped: the requester is not reading")
+
+
+def _bind_all(sock: zmq.Socket, endpoints: list[str], key: str) -> list[str]:
+    bound = []
+    for endpoint in endpoints:
+        if endpoint.startswith("ipc://"):
+            _refuse_live_ipc_path(endpoint, key)
+        try:
+            sock.bind(endpoint)
+        except zmq.ZMQError as error:
+            if error.errno == errno.EADDRINUSE:
+                why = "address already in use (another edge-daemon or program holds it); pick a free port or stop it"
+            else:
+                why = f"{error.strerror}; check the interface address, the port and the path"
+            raise PublishBindError(f"{key}: cannot bind {endpoint!r}: {why}") from None
+        bound.append(sock.getsockopt_string(zmq.LAST_ENDPOINT))
+    return bound
+
+
+def _refuse_live_ipc_path(endpoint: str, key: str) -> None:
+    """libzmq unlinks an existing ipc path before binding, silently stealing it from a running
+    daemon; refuse instead when something is still listening there."""
+    path = endpoint[len("ipc://"):]
+    probe = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except OSError:
+        return  # nobody listening: a stale file (or none) that binding may replace
+    finally:
+        probe.close()
+    raise PublishBindError(
+        f"{key}: cannot bind {endpoint!r}: address already in use (a process is listening on {path}); "
+        "pick another path or stop that process"
+    )
