@@ -1,0 +1,1 @@
+"""Command-line entry points: ``edge-sim`` (the simulator demo) and ``edge-record`` (recorder)."""
