@@ -1,0 +1,144 @@
+"""The capture thread: one per camera, blocking SDK reads into that camera's latest-frame slot.
+
+The thread owns its camera plugin (plugins are used from one thread only) and runs the recovery
+ladder the plugin contract's typed errors are made for:
+
+- ``CameraTimeout``: the read already waited its timeout, so simply read again; the camera is
+  reported ``stalled`` until a frame arrives.
+- ``CameraDisconnected`` / ``CameraNotFound``: close, wait (exponential back-off, interrupted at
+  once by shutdown), reopen; the camera is reported ``reconnecting``.
+- A malformed frame (``FrameSet.validate`` fails): counted and skipped.
+- ``CameraUnsupported`` or any other exception: the thread ends with the error recorded; the
+  daemon sees a dead thread and exits non-zero so systemd restarts it.
+
+Nothing here spins: every loop iteration either blocks in the SDK read or waits on the stop event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from camera_plugins.base import (CameraDisconnected, CameraNotFound, CameraPlugin,
+                                 CameraTimeout, CameraUnsupported)
+from edge.frames import FrameSet
+from edge.messages import CameraState
+from edge.pipeline.slot import LatestFrameSlots
+from edge.timing import RateMeter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CapturedFrame:
+    """A FrameSet and how long the capture thread waited for it."""
+
+    frameset: FrameSet
+    capture_wait_ms: float
+
+
+class CaptureThread(threading.Thread):
+    def __init__(self, camera_id: str, camera: CameraPlugin, slots: LatestFrameSlots,
+                 read_timeout_s: float = 1.0, backoff_initial_s: float = 0.5,
+                 backoff_max_s: float = 10.0) -> None:
+        super().__init__(name=f"capture-{camera_id}", daemon=True)
+        self.camera_id = camera_id
+        self.camera = camera
+        self._slots = slots
+        self._read_timeout_s = read_timeout_s
+        self._backoff_initial_s = backoff_initial_s
+        self._backoff_max_s = backoff_max_s
+        self._stop_event = threading.Event()
+        #: Set once the camera opened for the first time (the daemon's readiness waits on it).
+        self.opened = threading.Event()
+        self.state = CameraState.OPENING
+        self.description = None
+        self.rate = RateMeter()
+        self.frames = 0
+        self.timeouts = 0
+        self.reconnects = 0
+        self.bad_frames = 0
+        #: The exception that ended the thread, if one did.
+        self.error: BaseException | None = None
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_event.is_set()
+
+    def run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as e:  # recorded for the daemon, which exits non-zero on it
+            self.error = e
+            self.state = CameraState.FAILED
+            log.error("camera %s: capture thread failed: %s", self.camera_id, e)
+        finally:
+            self.camera.close()
+            if self.error is None:
+                self.state = CameraState.CLOSED
+
+    def _loop(self) -> None:
+        backoff_s = self._backoff_initial_s
+        is_open = False
+        while not self._stop_event.is_set():
+            if not is_open:
+                is_open = self._try_open()
+                if not is_open:
+                    self._stop_event.wait(backoff_s)
+                    backoff_s = min(backoff_s * 2.0, self._backoff_max_s)
+                    continue
+                backoff_s = self._backoff_initial_s
+            start_ns = time.perf_counter_ns()
+            try:
+                frameset = self.camera.read(self._read_timeout_s)
+            except CameraTimeout:
+                self.timeouts += 1
+                if self.state is not CameraState.STALLED:
+                    log.warning("camera %s: no frame within %.2f s", self.camera_id, self._read_timeout_s)
+                self.state = CameraState.STALLED
+                continue
+            except CameraDisconnected as e:
+                log.warning("camera %s: disconnected (%s); reconnecting", self.camera_id, e)
+                self.camera.close()
+                is_open = False
+                self.state = CameraState.RECONNECTING
+                self._stop_event.wait(backoff_s)
+                continue
+            wait_ms = (time.perf_counter_ns() - start_ns) / 1e6
+            try:
+                frameset.validate()
+            except ValueError as e:
+                self.bad_frames += 1
+                log.warning("camera %s: bad frame %s skipped: %s", self.camera_id, frameset.frame_index, e)
+                continue
+            self.state = CameraState.STREAMING
+            self.frames += 1
+            self.rate.tick()
+            self._slots.put(self.camera_id, CapturedFrame(frameset, wait_ms))
+
+    def _try_open(self) -> bool:
+        try:
+            self.camera.open()
+            self.description = self.camera.describe()
+        except CameraUnsupported:
+            raise  # a wrong mode or model: retrying cannot help
+        except (CameraNotFound, CameraDisconnected, CameraTimeout) as e:
+            self.camera.close()
+            self.state = CameraState.RECONNECTING
+            log.warning("camera %s: not available (%s); retrying", self.camera_id, e)
+            return False
+        if self.opened.is_set():
+            self.reconnects += 1
+            log.info("camera %s: reconnected", self.camera_id)
+        else:
+            log.info("camera %s: opened %s", self.camera_id, self.description)
+        self.opened.set()
+        self.state = CameraState.STREAMING
+        return True
+
+
