@@ -136,7 +136,9 @@ class ReplayCamera(CameraPlugin):
 
     def _require_open(self) -> Recording:
         if self._recording is None:
-            raise CameraError(f"replay camera {self.camera_id!r} is not open (call open() first, not after close())")
+            raise CameraError(
+                f"replay camera {self.camera_id!r} is not open (call open() first, not after close())"
+            )
         return self._recording
 
     def _due_monotonic_ns(self, recording: Recording) -> int:
@@ -165,7 +167,9 @@ class ReplayCamera(CameraPlugin):
                 host_monotonic_ns=stamps.host_monotonic_ns + shift_ns,
             )
         if self.options.host_timestamps == "now":
-            stamps = dataclasses.replace(stamps, host_wall_ns=time.time_ns(), host_monotonic_ns=time.monotonic_ns())
+            stamps = dataclasses.replace(
+                stamps, host_wall_ns=time.time_ns(), host_monotonic_ns=time.monotonic_ns()
+            )
         if stamps is not frame.timestamps:
             changes["timestamps"] = stamps
         return dataclasses.replace(frame, **changes) if changes else frame

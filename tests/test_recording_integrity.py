@@ -40,7 +40,8 @@ def test_truncated_index_of_a_closed_recording(recording_dir):
     index = recording_dir / INDEX_FILE
     data = index.read_bytes()
     index.write_bytes(data[: len(data) - 200])
-    with pytest.raises(CorruptRecording, match=r"index.jsonl: truncated .* header says 3 frames, the index holds 2 complete lines and a partial one"):
+    expected = r"index.jsonl: truncated .* header says 3 frames, the index holds 2 complete lines and a partial one"
+    with pytest.raises(CorruptRecording, match=expected):
         Recording(recording_dir)
 
 

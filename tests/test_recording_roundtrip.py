@@ -58,7 +58,8 @@ def test_header_records_count_and_duration(tmp_path):
     header = json.loads((tmp_path / "rec" / HEADER_FILE).read_text())
     assert header["frame_count"] == 4 and header["complete"] is True
     assert header["last_host_monotonic_ns"] - header["first_host_monotonic_ns"] == 3 * 33_333_333
-    assert Recording(tmp_path / "rec").total_bytes == writer.bytes_written + (tmp_path / "rec" / HEADER_FILE).stat().st_size
+    header_bytes = (tmp_path / "rec" / HEADER_FILE).stat().st_size
+    assert Recording(tmp_path / "rec").total_bytes == writer.bytes_written + header_bytes
 
 
 def test_writer_refuses_a_non_empty_directory(tmp_path):

@@ -1,1 +1,1 @@
-"""Command-line entry points: ``edge-sim`` (the simulator demo) and ``edge-record`` (recorder)."""
+"""Command-line entry points of the product (``edge-sim``, ``edge-record`` and the other tools)."""

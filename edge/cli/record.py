@@ -25,7 +25,8 @@ MAX_CONSECUTIVE_TIMEOUTS = 5
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edge-record", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--camera", required=True, help=f"camera plugin name ({', '.join(sorted(installed_plugins()))})")
+    plugins = ", ".join(sorted(installed_plugins()))
+    parser.add_argument("--camera", required=True, help=f"camera plugin name ({plugins})")
     parser.add_argument(
         "--option", "-o", action="append", default=[], metavar="KEY=VALUE",
         help="camera option; repeat for several (values become int, float, bool or text)",
@@ -110,9 +111,11 @@ def _print_summary(writer: RecordingWriter, first_ns: int, last_ns: int) -> None
     period_s = (last_ns - first_ns) / 1e9 / (count - 1) if count > 1 else 0.0
     duration_s = period_s * count
     total_mb = writer.bytes_written / 1e6
-    line = f"wrote {count} frames to {writer.path}: {total_mb:.1f} MB, {writer.bytes_written / count / 1e3:.0f} kB per frame"
+    per_frame_kb = writer.bytes_written / count / 1e3
+    line = f"wrote {count} frames to {writer.path}: {total_mb:.1f} MB, {per_frame_kb:.0f} kB per frame"
     if duration_s > 0:
-        line += f", {duration_s:.2f} s of capture at {1 / period_s:.1f} fps = {total_mb / duration_s:.1f} MB per second"
+        line += (f", {duration_s:.2f} s of capture at {1 / period_s:.1f} fps"
+                 f" = {total_mb / duration_s:.1f} MB per second")
     print(line)
 
 
