@@ -40,18 +40,19 @@ def synthetic_frame(
     """One 640×480 frame of smooth random content plus noise, and a one-face SceneTruth."""
     rng = np.random.default_rng(seed * 100_003 + index)
     h, w = 480, 640
-    yy, xx = np.mgrid[0:h, 0:w]
-    base = (np.sin(xx / 37.0 + index) + np.cos(yy / 23.0)) * 60 + 120
-    colour = np.clip(base[..., None] + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
-    depth = (4800 + 800 * np.sin(xx / 91.0) + rng.normal(0, 4, (h, w))).astype(np.uint16)
-    depth[rng.random((h, w)) < 0.03] = 0
+    # Separable smooth pattern plus small integer noise: cheap to make, realistic to compress.
+    base = (np.sin(np.arange(w) / 37.0 + index)[None, :] + np.cos(np.arange(h) / 23.0)[:, None]) * 60 + 120
+    base = base.astype(np.float32)
+    colour = np.clip(base[..., None] + rng.integers(-6, 7, (h, w, 3), dtype=np.int16), 0, 255).astype(np.uint8)
+    depth = (4800 + 800 * np.sin(np.arange(w) / 91.0)[None, :] + rng.integers(-4, 5, (h, w))).astype(np.uint16)
+    depth[rng.integers(0, 33, (h, w), dtype=np.uint8) == 0] = 0
     ir_full_scale = 3840 if ir_16bit else 255
-    ir = np.clip(base / 255 * ir_full_scale + rng.normal(0, 3, (h, w)), 0, ir_full_scale)
+    ir = np.clip(base / 255 * ir_full_scale + rng.integers(-3, 4, (h, w), dtype=np.int16), 0, ir_full_scale)
     ir = ir.astype(np.uint16 if ir_16bit else np.uint8)
     truth = None
     if with_truth:
         truth_depth = np.zeros((h, w), np.float32)
-        truth_depth[150:350, 250:400] = 600.0 + rng.normal(0, 5, (200, 150)).astype(np.float32)
+        truth_depth[150:350, 250:400] = 600.0 + rng.random((200, 150), dtype=np.float32) * 5
         face = FaceTruth(
             presentation="print_colour", subject_id=3, box_xywh_px=(250.5, 150.25, 150.0, 200.0),
             landmarks_px=((290.1, 220.2), (360.3, 219.9), (325.0, 260.7), (300.2, 300.1), (350.4, 301.0)),
