@@ -4,8 +4,14 @@ free loopback endpoints, and the publisher subprocess."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import select
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from edge.messages import (
     BackendInfo,
@@ -20,6 +26,7 @@ from edge.messages import (
     Modality,
     Status,
 )
+from edge.publish_config import PublishConfig
 
 MODEL = ModelInfo(id="afa-sr300-test", sha256=hashlib.sha256(b"afa test model").hexdigest())
 BACKEND = BackendInfo(name="onnxruntime", device="cpu", precision="fp32")
@@ -70,3 +77,71 @@ def sample_status(camera_id: str = "cam1", period_s: float = 1.0) -> Status:
         latency_ms={"inference": LatencyPercentiles(count=30, p50_ms=4.0, p90_ms=4.6, p99_ms=5.1, max_ms=6.0)},
         period_s=period_s,
     )
+
+
+class PublisherProcess:
+    """Drives ``tests/_zmq_publisher_proc.py`` (a real Publisher in another process)."""
+
+    SCRIPT = Path(__file__).with_name("_zmq_publisher_proc.py")
+
+    def __init__(self, config: PublishConfig) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(self.SCRIPT), config.model_dump_json()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+        self._buffer = b""
+        word, detail = self._read_line()
+        if word != "READY":
+            self.process.wait(10)
+            raise RuntimeError(f"publisher process did not start: {word} {detail}")
+        bound = json.loads(detail)
+        self.endpoints: list[str] = bound["endpoints"]
+        self.snapshot_endpoints: list[str] = bound["snapshot_endpoints"]
+
+    def send(self, command: str) -> None:
+        self.process.stdin.write(command.encode() + b"\n")
+        self.process.stdin.flush()
+
+    def ask(self, command: str, answer: str, timeout_s: float = 60.0) -> dict:
+        """Send a command and return the JSON of the reply line starting with ``answer``."""
+        self.send(command)
+        word, detail = self._read_line(timeout_s)
+        if word != answer:
+            raise RuntimeError(f"{command!r}: expected {answer}, got {word} {detail}")
+        return json.loads(detail)
+
+    def wait_until_live(self, subscriber, camera_id: str = "warmup", timeout_s: float = 10.0) -> None:
+        """Publish warm-up status until ``subscriber`` receives one: its subscription is then live."""
+        self.send(f"warmup {camera_id}")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if subscriber.receive(timeout_ms=100) is not None:
+                self.send("noop")  # ends the warm-up
+                return
+        raise TimeoutError(f"no warm-up message reached the subscriber within {timeout_s} s")
+
+    def quit(self, timeout_s: float = 10.0) -> dict:
+        reply = self.ask("quit", "STOPPED", timeout_s)
+        self.process.wait(timeout_s)
+        return reply
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def _read_line(self, timeout_s: float = 30.0) -> tuple[str, str]:
+        # os.read, not readline: Python's buffer would hide lines from select().
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout_s
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError(f"publisher process said nothing for {timeout_s} s")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise RuntimeError(f"publisher process exited (code {self.process.wait(10)})")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        word, _, detail = line.decode().strip().partition(" ")
+        return word, detail
