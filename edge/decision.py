@@ -14,18 +14,12 @@ score ≥ t + b, spoof iff score < t − b, uncertain otherwise.
 from __future__ import annotations
 
 import collections
-import enum
 import threading
 from dataclasses import dataclass
 
 import pydantic
 
-
-class FaceState(str, enum.Enum):
-    LIVE = "live"
-    SPOOF = "spoof"
-    UNCERTAIN = "uncertain"
-    NOT_ENOUGH_DATA = "not_enough_data"
+from edge.messages import FaceState
 
 
 class DecisionPolicy(pydantic.BaseModel):

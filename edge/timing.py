@@ -17,9 +17,11 @@ from typing import Iterator
 
 import numpy as np
 
-#: The stages of one frame, in pipeline order (design.md, "Data flow").
-STAGES = ("capture_wait", "registration", "detection", "preprocessing", "inference", "decision",
-          "serialisation", "publish")
+from edge.messages import PIPELINE_STAGES
+
+#: The stages of one frame, in pipeline order (design.md, "Data flow"); the publisher times the
+#: last two.
+STAGES = PIPELINE_STAGES + ("serialisation", "publish")
 
 
 class StageTimings:
@@ -79,6 +81,15 @@ class LatencyWindow:
         with self._lock:
             names = list(self._series)
         return {name: p for name in names if (p := self.percentiles(name)) is not None}
+
+    def take_summary(self) -> dict[str, dict[str, float]]:
+        """``summary()`` of the values since the last take, then start a new window (one per
+        status period, so each status message describes its own period)."""
+        with self._lock:
+            taken, self._series = self._series, {}
+        window = LatencyWindow(self._capacity)
+        window._series = taken
+        return window.summary()
 
 
 class RateMeter:

@@ -38,6 +38,8 @@ def test_latency_window_percentiles_match_numpy_over_the_last_values():
     assert p["max"] == pytest.approx(recent.max())
     assert w.percentiles("nothing") is None
     assert set(w.summary()) == {"end_to_end"}
+    assert w.take_summary()["end_to_end"]["count"] == 100
+    assert w.summary() == {}  # a new window starts after each take
 
 
 def test_rate_meter_counts_events_per_second_in_its_window():

@@ -16,6 +16,7 @@ Nothing here spins: every loop iteration either blocks in the SDK read or waits 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -116,6 +117,8 @@ class CaptureThread(threading.Thread):
                 self.bad_frames += 1
                 log.warning("camera %s: bad frame %s skipped: %s", self.camera_id, frameset.frame_index, e)
                 continue
+            if frameset.camera_id != self.camera_id:  # e.g. a recording of another camera:
+                frameset = dataclasses.replace(frameset, camera_id=self.camera_id)  # config wins
             self.state = CameraState.STREAMING
             self.frames += 1
             self.rate.tick()
