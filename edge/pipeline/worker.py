@@ -1,0 +1,106 @@
+"""The pipeline worker: takes the latest frame of every camera, runs the stages, and hands the
+decisions to the publisher's queue.
+
+Faces from all cameras that have a frame waiting go into one engine call (design.md), so a
+daemon with two cameras pays one inference per cycle, not two. The worker never waits on the
+network: ``PublishQueue.offer`` drops the oldest message when full.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from edge.decision import Decider
+from edge.messages import BackendInfo, ModelInfo
+from edge.pipeline.capture import CapturedFrame
+from edge.pipeline.slot import LatestFrameSlots
+from edge.pipeline.stages import (CameraRuntime, decide, decision_message, face_crops, find_faces,
+                                  prepare_inputs, score_faces, start_plan)
+from edge.processing.spec import PreprocessSpec
+from edge.publish_queue import PublishQueue
+from edge.timing import LatencyWindow, RateMeter
+from engines.runtime.base import Engine
+
+log = logging.getLogger(__name__)
+
+
+class CameraCounters:
+    """What the worker reports per camera for status messages."""
+
+    def __init__(self) -> None:
+        self.processed = RateMeter()
+        self.latency = LatencyWindow()
+        #: Frame arrival → decision handed to the publisher ("total"), for systemd's STATUS= line.
+        self.total = LatencyWindow(capacity=1024)
+        self.frames = 0
+        self.faces = 0
+        self.bad_frames = 0
+
+
+class PipelineWorker(threading.Thread):
+    def __init__(self, slots: LatestFrameSlots[CapturedFrame], cameras: dict[str, CameraRuntime],
+                 engine: Engine, decider: Decider, spec: PreprocessSpec, queue: PublishQueue,
+                 model: ModelInfo, backend: BackendInfo, jpeg_crops: bool = False) -> None:
+        super().__init__(name="pipeline-worker", daemon=True)
+        self._slots = slots
+        self.cameras = cameras
+        self._engine = engine
+        self._decider = decider
+        self._spec = spec
+        self._queue = queue
+        self._model = model
+        self._backend = backend
+        self._jpeg_crops = jpeg_crops
+        self._stop_event = threading.Event()
+        self.counters = {camera_id: CameraCounters() for camera_id in cameras}
+        #: Worker cycles completed (one per take of the slots): the watchdog's progress measure.
+        self.cycles = 0
+        self.inferences = 0
+        self.error: BaseException | None = None
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self._slots.close()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.is_set():
+                frames = self._slots.take_all(timeout_s=0.5)
+                if frames:
+                    self.process(frames)
+        except BaseException as e:  # recorded for the daemon, which exits non-zero on it
+            self.error = e
+            log.exception("pipeline worker failed")
+
+    def process(self, frames: dict[str, CapturedFrame]) -> None:
+        plans = []
+        for camera_id, captured in frames.items():
+            plan = start_plan(captured, self.cameras[camera_id])
+            try:
+                find_faces(plan)
+            except ValueError as e:  # a malformed frame is counted and skipped
+                self.counters[camera_id].bad_frames += 1
+                log.warning("camera %s: frame %d skipped: %s", camera_id,
+                            captured.frameset.frame_index, e)
+                continue
+            prepare_inputs(plan, self._spec)
+            plans.append(plan)
+        if score_faces(plans, self._engine):
+            self.inferences += 1
+        for plan in plans:
+            decide(plan, self._decider)
+            camera_id = plan.camera.camera_id
+            threshold = self._decider.threshold_for(plan.camera.threshold_model)
+            message = decision_message(plan, self._model, self._backend, threshold,
+                                       self._decider.policy.expiry_ms)
+            self._queue.offer(message, face_crops(plan) if self._jpeg_crops else ())
+            counters = self.counters[camera_id]
+            counters.latency.add_timings(plan.timings)
+            arrived_ns = plan.frameset.timestamps.host_monotonic_ns
+            counters.total.add("total", (time.monotonic_ns() - arrived_ns) / 1e6)
+            counters.processed.tick()
+            counters.frames += 1
+            counters.faces += len(plan.faces)
+        self.cycles += 1
