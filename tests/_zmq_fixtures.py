@@ -30,6 +30,7 @@ from edge.publish_config import PublishConfig
 
 MODEL = ModelInfo(id="afa-sr300-test", sha256=hashlib.sha256(b"afa test model").hexdigest())
 BACKEND = BackendInfo(name="onnxruntime", device="cpu", precision="fp32")
+_SCORES = {FaceState.LIVE: 0.91, FaceState.SPOOF: 0.07, FaceState.UNCERTAIN: 0.44, FaceState.NOT_ENOUGH_DATA: None}
 
 
 def free_tcp_endpoint() -> str:
@@ -56,7 +57,7 @@ def sample_decision(camera_id: str = "cam1", frame_index: int = 0, faces: int = 
                 track_id=i,
                 box=BoxPx(x_px=100.0 + 60 * i, y_px=80.0, width_px=48.0, height_px=56.0),
                 detector_score=0.93,
-                live_score=None if states[i % 4] is FaceState.NOT_ENOUGH_DATA else 0.1 + 0.2 * (i % 4),
+                live_score=_SCORES[states[i % 4]],
                 state=states[i % 4],
                 modality=Modality.IR if i % 2 else Modality.RGB,
                 latency_ms={"detection": 7.5, "preprocessing": 1.2, "inference": 4.0},

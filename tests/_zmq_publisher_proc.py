@@ -25,11 +25,10 @@ from dataclasses import asdict
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
+# Run as a script, so its own folder (tests/) is first on sys.path.
+from _zmq_fixtures import sample_decision, sample_status
 
-from _zmq_fixtures import sample_decision, sample_status  # noqa: E402
-
-from edge.publisher import PublishBindError, PublishConfig, Publisher  # noqa: E402
+from edge.publisher import PublishBindError, PublishConfig, Publisher
 
 
 class _LineReader:

@@ -7,7 +7,7 @@ import json
 import pytest
 import zmq
 
-from _zmq_fixtures import PublisherProcess
+from tests._zmq_fixtures import PublisherProcess
 from edge import schema
 from edge.message_check import Accepted
 from edge.messages import DECISION_SCHEMA, MessageKind
