@@ -27,6 +27,41 @@ def test_onnxruntime_and_torch_agree_within_1e_4(artefacts):
         np.testing.assert_allclose(a, b, atol=1e-4, rtol=0)
 
 
+def test_a_training_checkpoint_runs_its_live_score_like_its_onnx_export(tmp_path):
+    import torch
+
+    from engines.afa import AFA, AFAConfig
+    from engines.checkpoint import save_checkpoint
+
+    torch.manual_seed(7)
+    network = AFA(AFAConfig(width_multiplier=0.05)).eval()
+    checkpoint = tmp_path / "afa.pt"
+    save_checkpoint(checkpoint, network)
+    onnx_path = tmp_path / "afa.onnx"
+
+    class Deployed(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, faces):
+            return self.network.live_score(faces)
+
+    torch.onnx.export(Deployed().eval(), (torch.zeros(2, 5, 8, 8),), str(onnx_path),
+                      input_names=["faces"], output_names=["live_score"],
+                      dynamic_axes={"faces": {0: "n"}, "live_score": {0: "n"}}, opset_version=17,
+                      dynamo=False)
+    faces = random_faces(6, seed=11)
+    from_checkpoint = load_engine(checkpoint)
+    assert from_checkpoint.backend == "torch" and from_checkpoint.precision == "fp32"
+    np.testing.assert_allclose(from_checkpoint.infer(faces), load_engine(onnx_path).infer(faces),
+                               atol=1e-4, rtol=0)
+    not_a_checkpoint = tmp_path / "other.pt"
+    torch.save({"weights": 1}, not_a_checkpoint)
+    with pytest.raises(EngineError, match="not an edge-fas checkpoint"):
+        load_engine(not_a_checkpoint)
+
+
 def test_scores_match_the_network_itself(artefacts):
     import torch
 

@@ -4,8 +4,9 @@ imported only when this backend is chosen).
 
 Artefacts:
 - ``.pt2`` — a ``torch.export`` program whose output is ``live_score`` (N,), like the ONNX graph;
-- ``.pt`` — a training checkpoint; the network is rebuilt by ``engines.checkpoint_model`` and
-  wrapped so it returns softmax(logits)[:, live] like the exported graph.
+- ``.pt`` — a training checkpoint written by ``edge-train``; the network is rebuilt by
+  ``engines.checkpoint.model_from_checkpoint`` and its ``live_score`` method (softmax(logits)
+  [:, live]) is what runs, so it returns what the exported graph returns.
 """
 
 from __future__ import annotations
@@ -67,13 +68,29 @@ def _precision_of(module, torch) -> str:
     return {torch.float16: "fp16", torch.bfloat16: "bf16"}.get(next(iter(dtypes)), "fp32")
 
 
-def _module_from_checkpoint(path: Path):
-    """Rebuild the network a training checkpoint describes and make it output live_score."""
+class _LiveScore:
+    """A trained network seen through its deployed output (``live_score``)."""
+
+    def __init__(self, network) -> None:
+        self.network = network
+
+    def __call__(self, faces):
+        return self.network.live_score(faces)
+
+    def parameters(self):
+        return self.network.parameters()
+
+    def to(self, device: str) -> _LiveScore:
+        self.network.to(device)
+        return self
+
+
+def _module_from_checkpoint(path: Path) -> _LiveScore:
+    """Rebuild the network a training checkpoint describes, in eval mode."""
+    from engines.checkpoint import CheckpointError, model_from_checkpoint
+
     try:
-        from engines.checkpoint import live_score_module  # written with the training code
-    except ImportError as e:
-        raise EngineError(
-            f"torch backend: {path.name} is a training checkpoint but this installation has no "
-            "training code to rebuild it (engines.checkpoint); export a .pt2 or .onnx instead"
-        ) from e
-    return live_score_module(path)
+        network, _ = model_from_checkpoint(path)
+    except CheckpointError as e:
+        raise EngineError(f"torch backend: {e}") from e
+    return _LiveScore(network)
