@@ -99,6 +99,11 @@ class Decider:
                 self._history[key] = collections.deque(scores, maxlen=policy.smoothing_window_frames)
 
     @property
+    def calibrated_camera_models(self) -> tuple[str, ...]:
+        """Camera models the sidecar calibrated a threshold for."""
+        return tuple(self._sidecar_thresholds)
+
+    @property
     def uncertain_band(self) -> float:
         band = self._policy.uncertain_band
         return self._sidecar_band if band is None else band

@@ -20,6 +20,7 @@ from pathlib import Path
 from camera_plugins.registry import create_camera
 from edge.config import ConfigError, DaemonConfig, check_model, load_config
 from edge.decision import Decider
+from edge.detection.base import create_detector
 from edge.detection.finder import FaceFinder
 from edge.messages import BackendInfo, Drops, LatencyPercentiles, ModelInfo, Status
 from edge.pipeline.capture import CaptureThread
@@ -107,8 +108,16 @@ class Daemon:
         try:
             if not self._wait_for_cameras():
                 return self._exit_code()
-            runtimes = {c.id: CameraRuntime(c.id, self._threshold_model(c), FaceFinder(config.detection))
+            calibrated = list(decider.calibrated_camera_models)
+            # One detector (one loaded model) serves every camera: the worker is one thread.
+            detector = create_detector(config.detection.detector,
+                                       config.detection.validated_detector_options())
+            runtimes = {c.id: CameraRuntime(c.id, self._threshold_model(c, calibrated),
+                                            FaceFinder(config.detection, detector))
                         for c in config.cameras}
+            for runtime in runtimes.values():
+                log.info("camera %s: threshold of camera model %r = %.3f", runtime.camera_id,
+                         runtime.threshold_model, decider.threshold_for(runtime.threshold_model))
             self.worker = PipelineWorker(slots, runtimes, engine, decider, spec, queue, model,
                                          self._backend, jpeg_crops=config.publish.jpeg_crops)
             self.worker.start()
@@ -180,15 +189,18 @@ class Daemon:
             return EXIT_THREAD_DIED
         return 0
 
-    def _threshold_model(self, camera_config) -> str:
-        """Which calibrated threshold applies: configured, else the camera's own model name."""
+    def _threshold_model(self, camera_config, calibrated: list[str]) -> str:
+        """Which calibrated threshold applies: configured, else the camera's ``camera_model``
+        option, else the calibrated camera model named in its description ("Intel RealSense
+        SR300" → "sr300"), else "default"."""
         if camera_config.threshold_model:
             return camera_config.threshold_model
-        options = camera_config.plugin_options()
-        if getattr(options, "camera_model", None):
-            return str(options.camera_model)
+        option = getattr(camera_config.plugin_options(), "camera_model", None)
+        if option:
+            return str(option)
         description = self.captures[camera_config.id].description
-        return description.model.lower() if description is not None else "default"
+        reported = description.model.lower() if description is not None else ""
+        return next((m for m in calibrated if m != "default" and m in reported), "default")
 
     def _reload_config(self, decider: Decider) -> None:
         """SIGHUP: re-read the file; apply what can change safely (decision policy, logging)."""
