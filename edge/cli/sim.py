@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    camera = create_camera("sim", "sim0", {"camera_model": args.camera_model, "seed": args.seed, "paced": True})
+    # Without --seconds the scenario plays once; with it, it repeats until the time is up.
+    options = {"camera_model": args.camera_model, "seed": args.seed, "paced": True, "loop": args.seconds is not None}
+    camera = create_camera("sim", "sim0", options)
     try:
         with camera:
             description = camera.describe()
