@@ -40,8 +40,10 @@ def test_sim_faces_are_scored_decided_and_snapshotted(model, tmp_path):
     finally:
         daemon.send_signal(signal.SIGTERM)
         code = daemon.wait(timeout=10)
-        stderr = daemon.communicate()[1]
+        stdout, stderr = daemon.communicate()
     assert code == 0, stderr
+    # --foreground printed what was published: one line per face, one per status.
+    assert "[cam1] frame" in stdout and " track " in stdout and "threshold 0.450" in stdout
     assert len(face_decisions) >= 10, stderr
     for decision in face_decisions:
         assert decision.camera_id == "cam1" and decision.threshold == 0.45  # the sr300 calibration

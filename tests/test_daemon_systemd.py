@@ -36,29 +36,34 @@ class ServiceManager:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(path))
         self.path = str(path)
-        self.received: list[tuple[float, str]] = []
+        self.received: list[str] = []
+
+    def _next(self, timeout_s: float) -> str | None:
+        self.sock.settimeout(max(timeout_s, 1e-3))
+        try:
+            message = self.sock.recv(4096).decode()
+        except socket.timeout:
+            return None
+        self.received.append(message)
+        return message
 
     def collect(self, seconds: float) -> list[str]:
         """Every message arriving in the next ``seconds``."""
         got = []
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            self.sock.settimeout(left)
-            try:
-                message = self.sock.recv(4096).decode()
-            except socket.timeout:
-                break
-            self.received.append((time.monotonic(), message))
-            got.append(message)
+            if (message := self._next(left)) is not None:
+                got.append(message)
         return got
 
-    def wait_for(self, prefix: str, seconds: float) -> str:
+    def wait_for(self, field: str, seconds: float) -> str:
+        """The next message holding ``field`` (messages before it are passed over)."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for message in self.collect(min(0.2, deadline - time.monotonic())):
-                if message.startswith(prefix) or f"\n{prefix}" in message:
-                    return message
-        raise AssertionError(f"no {prefix!r} within {seconds} s; got {[m for _, m in self.received]}")
+        while (left := deadline - time.monotonic()) > 0:
+            message = self._next(left)
+            if message is not None and field in message.split("\n"):
+                return message
+        raise AssertionError(f"no {field!r} within {seconds} s; got {self.received}")
 
 
 def test_ready_watchdog_stall_and_stop(recording, tmp_path):
@@ -74,6 +79,11 @@ def test_ready_watchdog_stall_and_stop(recording, tmp_path):
         assert "STATUS=onnxruntime" in ready
         pings = [m for m in manager.collect(2.6) if m == "WATCHDOG=1"]
         assert 3 <= len(pings) <= 6  # every 0.5 s while frames and the worker advance
+
+        daemon.send_signal(signal.SIGHUP)  # reload: RELOADING=1 with its time, then READY=1 again
+        reloading = manager.wait_for("RELOADING=1", 5.0)
+        assert "MONOTONIC_USEC=" in reloading
+        manager.wait_for("READY=1", 5.0)
 
         camera.rename(tmp_path / "unplugged")  # the camera goes away
         manager.collect(1.0)  # a ping may already be on its way
