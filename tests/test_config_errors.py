@@ -102,7 +102,10 @@ def test_bad_configuration_exits_78_before_anything_is_published(case, tmp_path)
     with context.socket(zmq.SUB) as sub:
         sub.setsockopt(zmq.SUBSCRIBE, b"")
         sub.connect(pub)
-        for command in (("check-config", str(path)), ("run", "--config", str(path))):
+        commands = [("run", "--config", str(path))]
+        if case == "malformed_toml":  # check-config shares the loader: one case shows it
+            commands.append(("check-config", str(path)))
+        for command in commands:
             result = run_daemon(*command)
             assert result.returncode == EX_CONFIG, result.stderr
             assert expected in result.stderr

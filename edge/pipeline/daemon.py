@@ -61,9 +61,6 @@ class Daemon:
         signal.signal(signal.SIGINT, lambda *_: self._stop.set())
         signal.signal(signal.SIGHUP, lambda *_: self._reload.set())
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> int:
         """Start, supervise until stopped, shut down; returns the process exit code.
@@ -86,16 +83,19 @@ class Daemon:
                           sha256=info.artefact_sha256)
         decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width,
                           config.decision)
+        # One detector (one loaded model) serves every camera: the worker is one thread.
+        detector = create_detector(config.detection.detector,
+                                   config.detection.validated_detector_options())
         queue = PublishQueue(config.publish.queue_capacity)
         self.publisher = Publisher(config.publish, queue, on_published=self._on_published)
         self.publisher.start()  # PublishBindError: an endpoint is in use; nothing was sent
         try:
-            return self._run_cameras(config, engine, decider, spec, queue, model)
+            return self._run_cameras(config, engine, detector, decider, spec, queue, model)
         finally:
             self.publisher.stop(timeout_s=0.5)
             engine.close()
 
-    def _run_cameras(self, config, engine, decider, spec, queue, model) -> int:
+    def _run_cameras(self, config, engine, detector, decider, spec, queue, model) -> int:
         ids = [c.id for c in config.cameras]
         slots = LatestFrameSlots(ids)
         self._slots = slots
@@ -109,9 +109,6 @@ class Daemon:
             if not self._wait_for_cameras():
                 return self._exit_code()
             calibrated = list(decider.calibrated_camera_models)
-            # One detector (one loaded model) serves every camera: the worker is one thread.
-            detector = create_detector(config.detection.detector,
-                                       config.detection.validated_detector_options())
             runtimes = {c.id: CameraRuntime(c.id, self._threshold_model(c, calibrated),
                                             FaceFinder(config.detection, detector))
                         for c in config.cameras}
