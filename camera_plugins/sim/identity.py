@@ -235,10 +235,11 @@ def head_for(identity: int) -> Head:
 
 
 def _box_outline(s: FaceShape) -> np.ndarray:
-    """The region YuNet's box covers: brows to chin, cheek to cheek (measured, see tests)."""
-    half_w = 0.86 * s.head_half_width_mm
-    top = s.eye_y_mm - 26.0
-    bottom = s.chin_y_mm + 2.0
+    """The region YuNet's box covers: from 55 mm above the eyes to 14 mm above the chin, 82 % of
+    the head's width (fitted to YuNet's boxes on rendered faces; mean IoU ≈ 0.9, see tests)."""
+    half_w = 0.82 * s.head_half_width_mm
+    top = s.eye_y_mm - 55.0
+    bottom = s.chin_y_mm - 14.0
     xs = np.linspace(-half_w, half_w, 7)
     return np.array([(xv, top) for xv in xs] + [(xv, bottom) for xv in xs * 0.6]
                     + [(-half_w, 0.0), (half_w, 0.0)], np.float64)

@@ -38,7 +38,10 @@ _COLOUR_SENSOR = {Lighting.NORMAL: (1.0, 1.5), Lighting.LOW: (0.12, 5.0)}
 #: scale: the illuminators differ in power (the paper notes the cameras' IR differ in emission power).
 _ILLUMINATOR_GAIN = {"coded_light": 0.30, "time_of_flight": 0.36}
 _GLINT = 6.0
-_GLINT_SHARPNESS = 400.0
+#: Rooms (each ~17 MB of views at 640×480) kept per renderer; datasets cycle through many.
+_ROOMS_KEPT = 4
+#: The illuminator is small and the screen a sharp mirror: its glint is a spot ~1° across.
+_GLINT_SHARPNESS = 5000.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,11 @@ class SimRenderer:
         self._identity = (np.eye(3), np.zeros(3))
 
     def _room(self, background_seed: int) -> tuple[RoomView, RoomView]:
-        if background_seed not in self._rooms:
+        if background_seed in self._rooms:
+            self._rooms[background_seed] = self._rooms.pop(background_seed)  # most recently used last
+        else:
+            while len(self._rooms) >= _ROOMS_KEPT:
+                self._rooms.pop(next(iter(self._rooms)))
             self._rooms[background_seed] = (
                 view_room(self.depth_rays, np.eye(3), np.zeros(3), background_seed),
                 view_room(self.colour_rays, self.r_ext, self.t_ext, background_seed),
