@@ -44,6 +44,10 @@ class ModalitySettings(pydantic.BaseModel):
     dark_mean_luma: float = pydantic.Field(40.0, ge=0.0, le=255.0)
     #: …or its RMS contrast (luma standard deviation, 0–255) is below this.
     dark_min_contrast: float = pydantic.Field(10.0, ge=0.0, le=255.0)
+    #: Wider images are shrunk to this width before detection and the boxes scaled back: a
+    #: 1920×1080 colour frame costs YuNet about six times a 640×480 one, and faces in the
+    #: working range stay well above the detectors' minimum size. 0 = always full size.
+    max_detection_width_px: int = pydantic.Field(640, ge=0)
 
 
 @dataclass(frozen=True)
@@ -90,14 +94,28 @@ class ModalityPolicy:
             self.last_reading = read_colour(frameset.colour_bgr, self.settings)
             if self.last_reading.dark:
                 return self._detect_ir(frameset)
-        found = self.detector.detect(frameset.colour_bgr)
+        found = self._run(frameset.colour_bgr)
         if found or policy == "rgb":
             return found
         return self._detect_ir(frameset)
 
     def _detect_ir(self, frameset: FrameSet) -> list[Detection]:
         ir8 = ir_to_8bit(frameset.ir, frameset.ir_full_scale)
+        return [ir_detection_to_colour(frameset, d.with_changes(modality="ir")) for d in self._run(ir8)]
+
+    def _run(self, image: np.ndarray) -> list[Detection]:
+        """The detector on ``image``, shrunk first when it is wider than the configured width."""
+        limit = self.settings.max_detection_width_px
+        width = image.shape[1]
+        if not limit or width <= limit:
+            return self.detector.detect(image)
+        small_height = max(round(image.shape[0] * limit / width), 1)
+        small = cv2.resize(image, (limit, small_height), interpolation=cv2.INTER_AREA)
+        sx, sy = width / limit, image.shape[0] / small_height
         return [
-            ir_detection_to_colour(frameset, d.with_changes(modality="ir"))
-            for d in self.detector.detect(ir8)
+            d.with_changes(
+                box_xyxy_px=(d.box_xyxy_px[0] * sx, d.box_xyxy_px[1] * sy, d.box_xyxy_px[2] * sx, d.box_xyxy_px[3] * sy),
+                landmarks_px=tuple((x * sx, y * sy) for x, y in d.landmarks_px),
+            )
+            for d in self.detector.detect(small)
         ]
