@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from _recording_fixtures import DESCRIPTION, synthetic_frame, assert_framesets_identical
+from edge.frames import SceneTruth
 from edge.recording import Recording, RecordingError, RecordingWriter
+from edge.recording.codec import decode_truth_depth, encode_truth_depth
 from edge.recording.format import HEADER_FILE
 
 
@@ -28,7 +30,7 @@ def test_round_trip_is_byte_identical(tmp_path, ir_16bit):
 def test_frames_without_truth_or_truth_depth_round_trip(tmp_path):
     plain = synthetic_frame(0, with_truth=False)
     no_depth = synthetic_frame(1)
-    no_depth.truth = type(no_depth.truth)(faces=no_depth.truth.faces, lighting="normal")
+    no_depth.truth = SceneTruth(faces=no_depth.truth.faces, lighting="normal")
     with RecordingWriter(tmp_path / "rec", "cam0", DESCRIPTION) as writer:
         writer.append(plain)
         writer.append(no_depth)
@@ -69,6 +71,14 @@ def test_writer_refuses_a_non_empty_directory(tmp_path):
         RecordingWriter(tmp_path / "rec", "cam0", DESCRIPTION)
 
 
+def test_truth_depth_codec_keeps_every_float_bit_pattern():
+    """NaN payloads, infinities, negative zero, denormals: the bits come back exactly."""
+    bits = np.random.default_rng(5).integers(0, 2**32, (48, 64), dtype=np.uint32)
+    depth = bits.view(np.float32)
+    decoded = decode_truth_depth(encode_truth_depth(depth), "test")
+    assert decoded.dtype == np.float32 and decoded.tobytes() == depth.tobytes()
+
+
 def test_writer_refuses_a_frame_of_another_camera_or_a_broken_frame(tmp_path):
     with RecordingWriter(tmp_path / "rec", "cam0", DESCRIPTION) as writer:
         with pytest.raises(ValueError, match="'cam9'"):
@@ -77,6 +87,11 @@ def test_writer_refuses_a_frame_of_another_camera_or_a_broken_frame(tmp_path):
         broken.depth_raw = broken.depth_raw.astype(np.float32)
         with pytest.raises(ValueError, match="depth_raw"):
             writer.append(broken)
+        wrong_truth = synthetic_frame(0)
+        wrong_truth.truth = SceneTruth(depth_in_colour_mm=np.zeros((480, 640), np.float64))
+        with pytest.raises(ValueError, match="truth.depth_in_colour_mm must be an H×W float32 array, got float64"):
+            writer.append(wrong_truth)
     assert len(Recording(tmp_path / "rec")) == 0
+    assert not list((tmp_path / "rec" / "frames").iterdir())
     with pytest.raises(RecordingError, match="closed"):
         writer.append(synthetic_frame(1))

@@ -2,7 +2,8 @@
 
     edge-record --camera sim --option camera_model=dcam710 --seconds 10 out/dcam710_demo
 
-Stops after ``--seconds`` of capture (measured on the frames' host monotonic clock) or
+Stops after ``--seconds`` of capture (measured on the camera's own clock, the frames'
+``sensor_ms``, so that an unpaced simulator records as many frames as a real camera would) or
 ``--frames`` frames, whichever is given, or when the camera disconnects (a finite source such
 as a recording), or on Ctrl-C — in each case the recording is closed cleanly and replayable.
 """
@@ -62,9 +63,9 @@ def _record(camera, args: argparse.Namespace) -> int:
     description = camera.describe()
     print(f"recording {description.plugin} {description.model} (serial {description.serial}) to {args.out_dir}")
     writer: RecordingWriter | None = None
-    first_ns = last_ns = None
+    first_ms = last_ms = 0.0
     timeouts = 0
-    last_report = time.monotonic()
+    started_s = last_report_s = time.monotonic()
     try:
         while True:
             try:
@@ -78,18 +79,17 @@ def _record(camera, args: argparse.Namespace) -> int:
                 print(f"camera disconnected, stopping: {e}")
                 break
             timeouts = 0
-            stamp_ns = frame.timestamps.host_monotonic_ns
-            if first_ns is None:
-                first_ns = stamp_ns
+            if writer is None:
+                first_ms = frame.timestamps.sensor_ms
                 # The first frame's camera id names the recording (a replayed camera keeps its own).
                 writer = RecordingWriter(args.out_dir, frame.camera_id, description)
-            if args.seconds is not None and (stamp_ns - first_ns) / 1e9 >= args.seconds:
+            if args.seconds is not None and (frame.timestamps.sensor_ms - first_ms) / 1e3 >= args.seconds:
                 break
             writer.append(frame)
-            last_ns = stamp_ns
-            if time.monotonic() - last_report >= 1.0:
-                last_report = time.monotonic()
-                print(f"  {writer.frame_count} frames, {(last_ns - first_ns) / 1e9:.1f} s, "
+            last_ms = frame.timestamps.sensor_ms
+            if time.monotonic() - last_report_s >= 1.0:
+                last_report_s = time.monotonic()
+                print(f"  {writer.frame_count} frames, {(last_ms - first_ms) / 1e3:.1f} s of capture, "
                       f"{writer.bytes_written / 1e6:.1f} MB", flush=True)
             if args.frames is not None and writer.frame_count >= args.frames:
                 break
@@ -101,22 +101,23 @@ def _record(camera, args: argparse.Namespace) -> int:
     if writer is None or writer.frame_count == 0:
         print("edge-record: no frames were recorded", file=sys.stderr)
         return 1
-    _print_summary(writer, first_ns, last_ns)
+    print(summary(writer.path, writer.frame_count, writer.bytes_written, last_ms - first_ms,
+                  time.monotonic() - started_s))
     return 0
 
 
-def _print_summary(writer: RecordingWriter, first_ns: int, last_ns: int) -> None:
-    count = writer.frame_count
-    # n frames span n periods: the n−1 gaps measured plus the one after the last frame.
-    period_s = (last_ns - first_ns) / 1e9 / (count - 1) if count > 1 else 0.0
-    duration_s = period_s * count
-    total_mb = writer.bytes_written / 1e6
-    per_frame_kb = writer.bytes_written / count / 1e3
-    line = f"wrote {count} frames to {writer.path}: {total_mb:.1f} MB, {per_frame_kb:.0f} kB per frame"
-    if duration_s > 0:
-        line += (f", {duration_s:.2f} s of capture at {1 / period_s:.1f} fps"
-                 f" = {total_mb / duration_s:.1f} MB per second")
-    print(line)
+def summary(path: Path, frame_count: int, total_bytes: int, sensor_span_ms: float, wall_s: float) -> str:
+    """Size per frame and per second of capture, the camera's rate on its own clock, and how
+    fast the frames were written (below the camera's rate means the recorder fell behind)."""
+    total_mb = total_bytes / 1e6
+    text = (f"wrote {frame_count} frames to {path}: {total_mb:.1f} MB, {total_bytes / frame_count / 1e3:.0f} kB "
+            f"per frame, {frame_count / wall_s:.1f} frames written per wall-clock second")
+    if frame_count > 1 and sensor_span_ms > 0:
+        # n frames span n periods: the n−1 gaps measured plus the one after the last frame.
+        period_s = sensor_span_ms / 1e3 / (frame_count - 1)
+        text += (f"; camera at {1 / period_s:.1f} fps (sensor clock): {frame_count * period_s:.2f} s of capture, "
+                 f"{total_mb / (frame_count * period_s):.1f} MB per second")
+    return text
 
 
 if __name__ == "__main__":

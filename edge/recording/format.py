@@ -10,6 +10,7 @@ A recording is a directory::
         000000000.depth.png    16-bit grey, raw depth units (× depth_scale_mm = millimetres)
         000000000.ir.png       8- or 16-bit grey, raw IR (full scale in the index)
         000000000.truth_depth.npz   simulator only: float32 true depth in colour geometry, mm
+                                    (bits row-delta coded in byte planes, see codec.py)
 
 Every stream file's byte size and sha256 are in its frame's index line, so a truncated or
 corrupted file is found and named before its pixels are used.

@@ -20,7 +20,7 @@ import numpy as np
 
 from camera_plugins.base import CameraDescription
 from edge.frames import FrameSet
-from edge.recording.codec import encode_png, encode_truth_depth
+from edge.recording.codec import check_truth_depth, encode_png, encode_truth_depth
 from edge.recording.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -91,7 +91,8 @@ class RecordingWriter:
             "ir": (frame.ir, encode_png),
         }
         if frame.truth is not None and frame.truth.depth_in_colour_mm is not None:
-            streams["truth_depth"] = (frame.truth.depth_in_colour_mm, encode_truth_depth)
+            # Checked here, before any file of this frame is written.
+            streams["truth_depth"] = (check_truth_depth(frame.truth.depth_in_colour_mm), encode_truth_depth)
         jobs = {
             stream: self._pool.submit(self._write_stream, stream, array, encode)
             for stream, (array, encode) in streams.items()
