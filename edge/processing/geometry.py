@@ -5,19 +5,20 @@ row v; the normalised image point of a ray is (x, y) = (X/Z, Y/Z); the camera lo
 lengths are millimetres.
 
 Lens models (``edge.frames.DistortionModel``), coefficients in OpenCV's order
-k1, k2, p1, p2, k3[, k4, k5, k6]. Every model here maps an *ideal* normalised point to the
-*distorted* one in closed form, so projecting is closed-form and deprojecting is solved by
-iteration (as OpenCV's ``undistortPoints`` and librealsense's deprojection do):
+k1, k2, p1, p2, k3[, k4, k5, k6], all built on OpenCV's rational lens polynomial
+(``apply_polynomial``; Brown-Conrady is the rational model with k4 = k5 = k6 = 0):
 
 - ``NONE``: pinhole.
-- ``BROWN_CONRADY`` and ``RATIONAL_8``: OpenCV's polynomial (rational) model; Brown-Conrady is
-  the rational model with k4 = k5 = k6 = 0.
-- ``INVERSE_BROWN_CONRADY``: what librealsense 2.54 (the last SDK with the SR300) computes for
-  this model, measured against ``rs2_project_point_to_pixel``/``rs2_deproject_pixel_to_point``:
-  the radial factor scales the ideal point first and the tangential terms are then evaluated
-  on the *scaled* point (with the unscaled r²) — the "modified" Brown-Conrady. Older
-  librealsense releases applied the polynomial the other way round (distorted → ideal, closed
-  form); 2.54 does not, and ``rs.align`` on the SR300 follows 2.54's functions.
+- ``BROWN_CONRADY`` and ``RATIONAL_8``: the polynomial maps an *ideal* normalised point to
+  the *distorted* one: projecting is closed-form, deprojecting iterates (as OpenCV's
+  ``undistortPoints`` does).
+- ``INVERSE_BROWN_CONRADY`` (the SR300 depth lens): the polynomial maps the *distorted*
+  point to the *ideal* one: deprojecting is closed-form, projecting iterates. This is what
+  ``rs.align`` computes in librealsense 2.54 on x86 (measured: every footprint it writes
+  matches this model, none matches the alternative), i.e. the "official alignment tool" the
+  paper's data went through. Beware: the same release's ``rs2_deproject_pixel_to_point``
+  instead iterates a "modified" polynomial (tangential terms on the radially scaled point),
+  which differs by up to 25 px at the SR300's image corners; we follow ``rs.align``.
 
 The pipeline deprojects whole images once per camera, so ``pixel_rays`` and
 ``pixel_corner_rays`` cache a read-only table per ``Intrinsics`` (a frozen, hashable value).
@@ -44,45 +45,38 @@ def rational_coefficients(intr: Intrinsics) -> np.ndarray:
     return padded
 
 
-def distort(x, y, c, modified=False):
-    """Ideal → distorted normalised points (arrays or floats) with the rational lens model.
+def apply_polynomial(x, y, c):
+    """OpenCV's rational lens polynomial on normalised points (arrays or floats).
 
-    ``c`` holds k1, k2, p1, p2, k3, k4, k5, k6; ``modified`` evaluates the tangential terms on
-    the radially scaled point (librealsense's inverse Brown-Conrady). Plain arithmetic, so the
-    registration kernel compiles this very function with numba."""
+    ``c`` holds k1, k2, p1, p2, k3, k4, k5, k6. Plain arithmetic, so that the registration
+    kernel compiles this very function with numba."""
     r2 = x * x + y * y
     r4 = r2 * r2
     r6 = r4 * r2
     radial = (1.0 + c[0] * r2 + c[1] * r4 + c[4] * r6) / (1.0 + c[5] * r2 + c[6] * r4 + c[7] * r6)
-    xs = x * radial
-    ys = y * radial
-    if modified:
-        x, y = xs, ys
+    xy2 = 2.0 * x * y
     return (
-        xs + 2.0 * c[2] * x * y + c[3] * (r2 + 2.0 * x * x),
-        ys + 2.0 * c[3] * x * y + c[2] * (r2 + 2.0 * y * y),
+        x * radial + c[2] * xy2 + c[3] * (r2 + 2.0 * x * x),
+        y * radial + c[2] * (r2 + 2.0 * y * y) + c[3] * xy2,
     )
 
 
-def undistort(xd, yd, c, modified=False, iterations=INVERSE_ITERATIONS):
-    """Distorted → ideal normalised points: solve distort(x, y) == (xd, yd) by iteration.
-
-    Each step moves the estimate by the residual divided by the local radial scale, a
-    Newton step with the Jacobian's dominant (radial) part."""
-    x, y = xd, yd
+def invert_polynomial(xt, yt, c, iterations=INVERSE_ITERATIONS):
+    """Solve apply_polynomial(x, y, c) == (xt, yt) by fixed-point iteration (arrays or floats)."""
+    x, y = xt, yt
     for _ in range(iterations):
-        fx, fy = distort(x, y, c, modified)
         r2 = x * x + y * y
-        radial = (1.0 + c[0] * r2 + c[1] * r2 * r2 + c[4] * r2 * r2 * r2) / (
-            1.0 + c[5] * r2 + c[6] * r2 * r2 + c[7] * r2 * r2 * r2
-        )
-        x = x + (xd - fx) / radial
-        y = y + (yd - fy) / radial
+        r4 = r2 * r2
+        r6 = r4 * r2
+        radial = (1.0 + c[0] * r2 + c[1] * r4 + c[4] * r6) / (1.0 + c[5] * r2 + c[6] * r4 + c[7] * r6)
+        xy2 = 2.0 * x * y
+        x = (xt - c[2] * xy2 - c[3] * (r2 + 2.0 * x * x)) / radial
+        y = (yt - c[2] * (r2 + 2.0 * y * y) - c[3] * xy2) / radial
     return x, y
 
 
-def is_modified(intr: Intrinsics) -> bool:
-    """Whether the model evaluates tangential terms after the radial scaling (see module doc)."""
+def is_inverse(intr: Intrinsics) -> bool:
+    """Whether the lens polynomial maps distorted → ideal (see the module docstring)."""
     return DistortionModel(intr.model) is DistortionModel.INVERSE_BROWN_CONRADY
 
 
@@ -96,7 +90,8 @@ def pixel_to_normalised(intr: Intrinsics, u_px, v_px) -> tuple[np.ndarray, np.nd
     yd = (np.asarray(v_px, dtype=np.float64) - intr.cy_px) / intr.fy_px
     if not has_distortion(intr):
         return xd, yd
-    return undistort(xd, yd, rational_coefficients(intr), is_modified(intr))
+    c = rational_coefficients(intr)
+    return apply_polynomial(xd, yd, c) if is_inverse(intr) else invert_polynomial(xd, yd, c)
 
 
 def normalised_to_pixel(intr: Intrinsics, x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +99,8 @@ def normalised_to_pixel(intr: Intrinsics, x, y) -> tuple[np.ndarray, np.ndarray]
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if has_distortion(intr):
-        x, y = distort(x, y, rational_coefficients(intr), is_modified(intr))
+        c = rational_coefficients(intr)
+        x, y = invert_polynomial(x, y, c) if is_inverse(intr) else apply_polynomial(x, y, c)
     return x * intr.fx_px + intr.cx_px, y * intr.fy_px + intr.cy_px
 
 
