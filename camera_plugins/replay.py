@@ -37,8 +37,9 @@ from edge.recording import (
 class ReplayOptions(PluginOptions):
     #: The recording directory (the one holding recording.json).
     path: Path
-    #: "recorded": frames are released at the gaps of their recorded host monotonic timestamps;
-    #: "fast": each read returns the next frame as soon as it is decoded.
+    #: "recorded": frames are released at the gaps of their recorded host monotonic timestamps,
+    #: i.e. as they reached the recording host (a recording of the unpaced simulator therefore
+    #: plays at its rendering speed); "fast": each read returns the next frame once decoded.
     pace: Literal["recorded", "fast"] = "recorded"
     #: Start again at the end instead of disconnecting. Later passes keep frame indices and
     #: timestamps increasing by shifting them by whole passes.

@@ -6,6 +6,8 @@ Stops after ``--seconds`` of capture (measured on the camera's own clock, the fr
 ``sensor_ms``, so that an unpaced simulator records as many frames as a real camera would) or
 ``--frames`` frames, whichever is given, or when the camera disconnects (a finite source such
 as a recording), or on Ctrl-C — in each case the recording is closed cleanly and replayable.
+The replay plugin paces playback by the host arrival times, so record the simulator paced (its
+default) to get a recording that plays back at the camera's rate.
 """
 
 from __future__ import annotations
