@@ -201,7 +201,9 @@ class Drops(pydantic.BaseModel):
     stages: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     #: Messages of this camera dropped because the worker→publisher queue was full (publisher fills).
     publish_queue: int = Field(default=0, ge=0)
-    #: Messages of this camera that at least one subscriber missed at its high-water mark (publisher fills).
+    #: Messages of this camera refused because a subscriber's queue was at its high-water mark
+    #: (publisher fills). Non-zero exactly when a subscriber lost messages; a lower bound of how
+    #: many, since libzmq hides the later losses of a subscriber it parked (see edge.publisher).
     publish_hwm: int = Field(default=0, ge=0)
 
 

@@ -32,11 +32,14 @@ class PublisherCounters:
     #: Sequence number of the last message sent (-1 before the first).
     last_sequence: int
     messages_sent: int
-    #: Messages at least one subscriber missed at its high-water mark, per camera.
+    #: Messages refused because a subscriber was at its high-water mark, per camera (a lower
+    #: bound of the messages subscribers lost; see edge.publisher).
     hwm_dropped: dict[str, int]
     #: Connected subscriber peers (accepted connections on the PUB endpoints).
     subscribers: int
     snapshot_requests: int
+    #: Messages that could not be built or encoded (logged with the reason) and were skipped.
+    publish_errors: int = 0
 
     @property
     def hwm_dropped_total(self) -> int:
@@ -51,6 +54,7 @@ class PublishStats:
         self.last_sequence = -1
         self.messages_sent = 0
         self.snapshot_requests = 0
+        self.publish_errors = 0
         self._hwm_dropped: collections.Counter[str] = collections.Counter()
         self._peers: set[int] = set()
         self._latency: dict[tuple[str, str], collections.deque[float]] = collections.defaultdict(
@@ -78,6 +82,10 @@ class PublishStats:
         with self._lock:
             self.snapshot_requests += 1
 
+    def publish_error(self) -> None:
+        with self._lock:
+            self.publish_errors += 1
+
     def time(self, camera_id: str, stage: str, elapsed_ms: float) -> None:
         self._latency[(camera_id, stage)].append(elapsed_ms)
 
@@ -89,6 +97,7 @@ class PublishStats:
                 hwm_dropped=dict(self._hwm_dropped),
                 subscribers=len(self._peers),
                 snapshot_requests=self.snapshot_requests,
+                publish_errors=self.publish_errors,
             )
 
     def complete_status(self, status: Status, queue_dropped: int) -> Status:

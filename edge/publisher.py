@@ -3,18 +3,22 @@
 Sockets (each created, used and closed by this one thread, as the ZeroMQ guide asks):
 
 * an **XPUB** bound to ``publish.endpoints`` sends ``[topic, payload, *jpeg crops]``. Every
-  send is non-blocking. To *count* messages lost at the high-water mark without letting one
-  stalled subscriber starve the others, a message is first sent with ``XPUB_NODROP`` on: then
-  libzmq refuses it with EAGAIN if any matching subscriber's queue is full. That refusal is
-  counted, and the same message is sent again in the ordinary lossy mode, which delivers it to
-  every subscriber with room and drops it only for the full ones. (``XPUB_NODROP`` alone would
-  drop the message for everybody while one subscriber is stuck.) The count is "messages at
-  least one subscriber missed"; the subscribers see the same loss as sequence gaps.
+  send is non-blocking, so a slow subscriber can never stall this thread or the pipeline.
+  High-water-mark losses are counted like this: a message is first sent with ``XPUB_NODROP``
+  on, and libzmq refuses it (EAGAIN) if any matching subscriber's queue is full. The refusal
+  is counted, and the same message is sent again in the ordinary lossy mode, which delivers it
+  to every subscriber with room. (``XPUB_NODROP`` alone would withhold the message from
+  everybody for as long as one subscriber is stuck.) What libzmq lets a publisher see is
+  limited: after that lossy send it parks the full subscriber, which then misses every message
+  until it has drained half its queue, and those later misses are invisible to the sender. The
+  count is therefore "times a subscriber was found full" — non-zero exactly when some
+  subscriber lost messages, a lower bound of how many. The exact loss is seen where it
+  happens: every subscriber gets per-topic sequence numbers and :mod:`edge.subscriber` counts
+  the gaps.
 * a **monitor** (PAIR) on the XPUB: accepted and closed connections give the subscriber count.
-* a **ROUTER** bound to ``publish.snapshot_endpoints`` answers late joiners (see
-  :mod:`edge.subscriber`): request ``[b"SNAPSHOT", *camera ids]``; reply
-  ``[header, topic, payload, topic, payload, ...]`` with the last decision and status of each
-  camera and the sequence number they correspond to (header: ``snapshot.v1.schema.json``).
+* a **ROUTER** bound to ``publish.snapshot_endpoints`` answers late joiners with the last
+  decision and status of each camera and the sequence number they correspond to
+  (:mod:`edge.snapshot_state`).
 
 The pipeline worker never touches a socket: it hands messages over through a
 :class:`~edge.publish_queue.PublishQueue` whose wake-up descriptor sits in the same poller.
@@ -22,10 +26,7 @@ The pipeline worker never touches a socket: it hands messages over through a
 
 from __future__ import annotations
 
-import errno
-import json
 import logging
-import socket as pysocket
 import threading
 import time
 import uuid
@@ -38,7 +39,6 @@ from zmq.utils.monitor import parse_monitor_message
 from edge.messages import (
     DECISION_SCHEMA,
     SCHEMA_VERSION,
-    SNAPSHOT_SCHEMA,
     STATUS_SCHEMA,
     Decision,
     Envelope,
@@ -46,21 +46,18 @@ from edge.messages import (
     encode_payload,
     topic_for,
 )
+from edge.publish_bind import PublishBindError, bind_all
 from edge.publish_config import PublishConfig
 from edge.publish_queue import Outgoing, PublishQueue
 from edge.publish_stats import PublisherCounters, PublishStats
+from edge.snapshot_state import SnapshotState
 
-__all__ = ["PublishBindError", "PublishConfig", "Publisher", "SNAPSHOT_REQUEST"]
+__all__ = ["PublishBindError", "PublishConfig", "Publisher"]
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_REQUEST = b"SNAPSHOT"
 _START_TIMEOUT_S = 10.0
 _IDLE_POLL_MS = 200
-
-
-class PublishBindError(RuntimeError):
-    """An endpoint could not be bound; raised by :meth:`Publisher.start` before anything is sent."""
 
 
 class Publisher:
@@ -84,11 +81,13 @@ class Publisher:
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
+        #: Set when the publisher thread died after start (a supervisor should check :attr:`running`).
+        self.failure: BaseException | None = None
         self._thread: threading.Thread | None = None
         # Publisher-thread state.
         self._sequence = -1
         self._topic_sequence: dict[bytes, int] = {}
-        self._last: dict[bytes, bytes] = {}  # topic -> last payload, for snapshots
+        self._snapshot = SnapshotState(self.config.publisher_id, self.instance)
 
     # ----------------------------------------------------------------- control (any thread)
     def start(self) -> None:
@@ -113,6 +112,11 @@ class Publisher:
                 log.error("publisher thread did not stop within %.1f s", timeout_s)
             elif self._owns_queue:
                 self.queue.close()
+
+    @property
+    def running(self) -> bool:
+        """True while the publisher thread is alive and serving."""
+        return self._thread is not None and self._thread.is_alive() and self.failure is None
 
     def counters(self) -> PublisherCounters:
         return self.stats.counters()
@@ -153,11 +157,12 @@ class Publisher:
                 if router in ready:
                     self._answer_snapshots(router)
                 for item in self.queue.drain():
-                    self._publish(pub, item)
+                    self._publish_or_count(pub, item)
             for item in self.queue.drain():  # what the worker handed over before stop
-                self._publish(pub, item)
-        except Exception:
-            log.exception("publisher thread failed")
+                self._publish_or_count(pub, item)
+        except Exception as error:
+            self.failure = error
+            log.exception("publisher thread failed; nothing more will be published")
             raise
         finally:
             pub.disable_monitor()
@@ -173,13 +178,23 @@ class Publisher:
         pub.setsockopt(zmq.XPUB_NODROP, 1)
         monitor = pub.get_monitor_socket(zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
         sockets.append(monitor)
-        self.bound_endpoints = _bind_all(pub, self.config.endpoints, "publish.endpoints")
+        self.bound_endpoints = bind_all(pub, self.config.endpoints, "publish.endpoints")
         router = context.socket(zmq.ROUTER)
         sockets.append(router)
         router.setsockopt(zmq.LINGER, self.config.linger_ms)
         router.setsockopt(zmq.MAXMSGSIZE, 64 * 1024)  # a request is a few camera ids
-        self.bound_snapshot_endpoints = _bind_all(router, self.config.snapshot_endpoints, "publish.snapshot_endpoints")
+        self.bound_snapshot_endpoints = bind_all(router, self.config.snapshot_endpoints, "publish.snapshot_endpoints")
         return pub, monitor, router
+
+    def _publish_or_count(self, pub: zmq.Socket, item: Outgoing) -> None:
+        """One bad message (e.g. a crop OpenCV cannot encode) is logged and counted, not fatal."""
+        try:
+            self._publish(pub, item)
+        except zmq.ZMQError:
+            raise  # the socket itself is broken: let the thread fail loudly
+        except Exception:
+            self.stats.publish_error()
+            log.exception("could not publish a %s of camera %s", type(item.body).__name__, item.body.camera_id)
 
     def _publish(self, pub: zmq.Socket, item: Outgoing) -> None:
         body = item.body
@@ -207,7 +222,7 @@ class Publisher:
         payload = encode_payload(envelope, body)
         serialised_ns = time.monotonic_ns()
         self._send(pub, body.camera_id, [topic, payload, *crops])
-        self._last[topic] = payload
+        self._snapshot.record(topic, payload, self._sequence)
         self.stats.sent(self._sequence)
         done_ns = time.monotonic_ns()
         self.stats.time(body.camera_id, "serialisation", (serialised_ns - started_ns) / 1e6)
@@ -216,7 +231,10 @@ class Publisher:
             # Both ends on the host wall clock: the frame's arrival and now.
             self.stats.time(body.camera_id, "capture_to_publish", (time.time_ns() - body.capture_wall_ns) / 1e6)
         if self._on_published is not None:
-            self._on_published(topic, payload)
+            try:
+                self._on_published(topic, payload)
+            except Exception:
+                log.exception("on_published callback failed (the message was sent)")
 
     def _send(self, pub: zmq.Socket, camera_id: str, frames: list[bytes]) -> None:
         try:
@@ -276,61 +294,7 @@ class Publisher:
             except ValueError:  # an empty message has no identity frame: nothing to answer
                 continue
             self.stats.snapshot_request()
-            header = {
-                "schema": SNAPSHOT_SCHEMA,
-                "schema_version": SCHEMA_VERSION,
-                "publisher_id": self.config.publisher_id,
-                "publisher_instance": self.instance,
-                "sequence": self._sequence,
-                "cameras": [],
-            }
-            frames: list[bytes] = []
-            if not request or request[0] != SNAPSHOT_REQUEST:
-                header["error"] = "bad request: send [b'SNAPSHOT', *camera ids] (no ids: every camera)"
-            else:
-                wanted = {c.decode("utf-8", "replace") for c in request[1:]}
-                cameras = set()
-                for topic, payload in self._last.items():
-                    camera_id = topic.split(b"/")[1].decode()
-                    if not wanted or camera_id in wanted:
-                        cameras.add(camera_id)
-                        frames += [topic, payload]
-                header["cameras"] = sorted(cameras)
             try:
-                router.send_multipart([identity, json.dumps(header).encode(), *frames], flags=zmq.NOBLOCK)
+                router.send_multipart([identity, *self._snapshot.reply(request)], flags=zmq.NOBLOCK)
             except zmq.Again:
                 log.warning("snapshot reply dropped: the requester is not reading")
-
-
-def _bind_all(sock: zmq.Socket, endpoints: list[str], key: str) -> list[str]:
-    bound = []
-    for endpoint in endpoints:
-        if endpoint.startswith("ipc://"):
-            _refuse_live_ipc_path(endpoint, key)
-        try:
-            sock.bind(endpoint)
-        except zmq.ZMQError as error:
-            if error.errno == errno.EADDRINUSE:
-                why = "address already in use (another edge-daemon or program holds it); pick a free port or stop it"
-            else:
-                why = f"{error.strerror}; check the interface address, the port and the path"
-            raise PublishBindError(f"{key}: cannot bind {endpoint!r}: {why}") from None
-        bound.append(sock.getsockopt_string(zmq.LAST_ENDPOINT))
-    return bound
-
-
-def _refuse_live_ipc_path(endpoint: str, key: str) -> None:
-    """libzmq unlinks an existing ipc path before binding, silently stealing it from a running
-    daemon; refuse instead when something is still listening there."""
-    path = endpoint[len("ipc://"):]
-    probe = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
-    try:
-        probe.connect(path)
-    except OSError:
-        return  # nobody listening: a stale file (or none) that binding may replace
-    finally:
-        probe.close()
-    raise PublishBindError(
-        f"{key}: cannot bind {endpoint!r}: address already in use (a process is listening on {path}); "
-        "pick another path or stop that process"
-    )

@@ -29,10 +29,10 @@ import zmq
 from edge import schema
 from edge.message_check import MAX_PAYLOAD_BYTES, Accepted, Rejected, decode, staleness
 from edge.messages import SNAPSHOT_SCHEMA, MessageKind, camera_prefix, topic_for
+from edge.snapshot_state import SNAPSHOT_REQUEST
 
 __all__ = ["Accepted", "Rejected", "SnapshotUnavailable", "Subscriber"]
 
-_SNAPSHOT_REQUEST = b"SNAPSHOT"  # edge.publisher.SNAPSHOT_REQUEST, without importing the daemon side
 
 
 class SnapshotUnavailable(RuntimeError):
@@ -112,7 +112,7 @@ class Subscriber:
         dealer.setsockopt(zmq.MAXMSGSIZE, 16 * MAX_PAYLOAD_BYTES)
         try:
             dealer.connect(endpoint)
-            dealer.send_multipart([_SNAPSHOT_REQUEST, *(c.encode() for c in self.cameras or [])])
+            dealer.send_multipart([SNAPSHOT_REQUEST, *(c.encode() for c in self.cameras or [])])
             if not dealer.poll(timeout_ms, zmq.POLLIN):
                 raise SnapshotUnavailable(f"snapshot endpoint {endpoint} did not answer within {timeout_ms} ms")
             header_frame, *pairs = dealer.recv_multipart()
