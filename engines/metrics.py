@@ -36,7 +36,7 @@ def _rate(count: float, total: float) -> float:
 
 @dataclass(frozen=True)
 class ErrorRates:
-    threshold: float
+    threshold: float | None  # None when each sample had its own threshold (per camera model)
     apcer: float
     npcer: float
     n_live: int
@@ -51,12 +51,13 @@ class ErrorRates:
                 "n_live": self.n_live, "n_attack": self.n_attack}
 
 
-def error_rates(labels, scores, threshold: float) -> ErrorRates:
+def error_rates(labels, scores, threshold) -> ErrorRates:
+    """Rates at one threshold, or at one threshold per sample (an array as long as ``scores``)."""
     labels, scores = _as_arrays(labels, scores)
     accepted = scores >= threshold
     live, attack = labels == LIVE, labels == ATTACK
     return ErrorRates(
-        threshold=float(threshold),
+        threshold=float(threshold) if np.ndim(threshold) == 0 else None,
         apcer=_rate(np.count_nonzero(accepted & attack), np.count_nonzero(attack)),
         npcer=_rate(np.count_nonzero(~accepted & live), np.count_nonzero(live)),
         n_live=int(np.count_nonzero(live)),
@@ -130,13 +131,14 @@ def tpr_at_fpr(labels, scores, target_fpr: float) -> dict:
     return result
 
 
-def apcer_per_attack_type(labels, scores, attack_types, threshold: float) -> dict[str, dict]:
-    """APCER of each attack type at one threshold (ISO/IEC 30107-3 reports it per PAI species)."""
+def apcer_per_attack_type(labels, scores, attack_types, threshold) -> dict[str, dict]:
+    """APCER of each attack type (ISO/IEC 30107-3 reports it per PAI species); threshold as in error_rates."""
     labels, scores = _as_arrays(labels, scores)
     attack_types = np.asarray(attack_types)
+    threshold = np.broadcast_to(np.asarray(threshold, dtype=np.float64), scores.shape)
     result = {}
     for kind in sorted(set(attack_types[labels == ATTACK].tolist())):
         chosen = (labels == ATTACK) & (attack_types == kind)
-        accepted = int(np.count_nonzero(scores[chosen] >= threshold))
+        accepted = int(np.count_nonzero(scores[chosen] >= threshold[chosen]))
         result[str(kind)] = {"n": int(chosen.sum()), "accepted": accepted, "apcer": _rate(accepted, int(chosen.sum()))}
     return result

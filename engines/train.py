@@ -1,0 +1,201 @@
+"""Train AFA or the ResNet18-SE baseline (paper Section V-A2): ``python -m engines.train`` / ``edge-train``.
+
+Loss L = CE + α·L2(super-resolved, 16×16 target), α = 0.001 (eq. 1–3; the baseline has no SR
+output and trains on CE alone). SGD lr 0.1, momentum 0.9, weight decay 5e-4, cyclic cosine
+annealing (SGDR, [51]) restarting every ``cycle_epochs``. Deterministic for a given seed on one
+device; resumable from ``last.pt``; the best validation ACER is kept as ``best.pt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from engines.architectures import build_model, parameter_count
+from engines.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from engines.data.arrays import FaceArrays
+from engines.data.augment import Augmentation
+from engines.data.sources import open_dataset
+from engines.inference import live_scores
+from engines.metrics import error_rates, threshold_at_eer
+
+
+@dataclass
+class TrainConfig:
+    architecture: str = "afa"
+    model_config: dict = field(default_factory=dict)
+    epochs: int = 30
+    batch_size: int = 512
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    cycle_epochs: int = 10
+    sr_weight: float = 0.001
+    augment: bool = True
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        for key in ("epochs", "batch_size", "cycle_epochs"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key}={getattr(self, key)!r}: must be ≥ 1")
+        if self.lr <= 0:
+            raise ValueError(f"lr={self.lr!r}: must be > 0 (paper: 0.1)")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={name!r} but no CUDA device is available: use --device cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+
+
+def validation_acer(model, val: FaceArrays | None, device) -> float:
+    """ACER at the validation set's own EER threshold (a policy-free figure for model selection)."""
+    if val is None or len(set(val.labels.tolist())) < 2:
+        return float("nan")
+    scores = live_scores(model, val.inputs, device)
+    return float(error_rates(val.labels, scores, threshold_at_eer(val.labels, scores)).acer)
+
+
+def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None, out_dir: str | Path,
+          resume: str | Path | None = None, progress: bool = True, extra_state: dict | None = None) -> dict:
+    """Train, writing ``last.pt`` every epoch and ``best.pt`` at the lowest validation ACER; returns the history."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(config.device)
+    seed_everything(config.seed)
+    model = build_model(config.architecture, config.model_config).to(device)
+    optimiser = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    steps_per_epoch = max(1, -(-len(train_set) // config.batch_size))
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimiser, T_0=config.cycle_epochs * steps_per_epoch)
+    generator = torch.Generator().manual_seed(config.seed)
+    augmentation = Augmentation() if config.augment else None
+    history, start_epoch, best = [], 0, float("inf")
+    if resume is not None:
+        state = load_checkpoint(resume, expected_architecture=config.architecture)
+        if state["model_config"] != model.config.to_dict():
+            raise CheckpointError(f"checkpoint {resume} was trained with model config {state['model_config']}, not {model.config.to_dict()}")
+        model.load_state_dict(state["model_state"])
+        optimiser.load_state_dict(state["optimizer_state"])
+        scheduler.load_state_dict(state["scheduler_state"])
+        generator.set_state(state["generator_state"])
+        history, start_epoch, best = state["history"], state["epoch"], state["best_val_acer"]
+
+    inputs, targets = torch.from_numpy(train_set.inputs), torch.from_numpy(train_set.targets)
+    labels = torch.from_numpy(train_set.labels)
+    started = time.perf_counter()
+    for epoch in range(start_epoch, config.epochs):
+        model.train()
+        order = torch.randperm(len(train_set), generator=generator)
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
+        total, seen = 0.0, 0
+        for step in bar:
+            pick = order[step * config.batch_size : (step + 1) * config.batch_size]
+            x, y, t = inputs[pick].to(device), labels[pick].to(device), targets[pick].to(device)
+            if augmentation is not None:
+                x, t = augmentation(x, t, generator)
+            logits, super_resolved = model(x)
+            loss = F.cross_entropy(logits, y)
+            if super_resolved is not None:
+                loss = loss + config.sr_weight * F.mse_loss(super_resolved, t)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            scheduler.step()
+            total, seen = total + loss.item() * len(pick), seen + len(pick)
+            bar.set_postfix(loss=f"{total / seen:.4f}", val_acer=f"{best:.4f}" if history else "-")
+        acer = validation_acer(model, val_set, device)
+        history.append({"epoch": epoch + 1, "loss": total / seen, "val_acer": acer, "lr": scheduler.get_last_lr()[0],
+                        "elapsed_s": time.perf_counter() - started})
+        if progress:
+            tqdm.write(f"epoch {epoch + 1}: loss {total / seen:.4f}  val ACER@EER {acer:.4f}")
+        state = {"train_config": asdict(config), "optimizer_state": optimiser.state_dict(),
+                 "scheduler_state": scheduler.state_dict(), "generator_state": generator.get_state(),
+                 "epoch": epoch + 1, "history": history, "parameter_count": parameter_count(model), **(extra_state or {})}
+        if not acer >= best:  # NaN (no validation set) keeps the latest as best
+            best = acer if acer == acer else best
+            save_checkpoint(out_dir / "best.pt", model, best_val_acer=best, **state)
+        save_checkpoint(out_dir / "last.pt", model, best_val_acer=best, **state)
+    return {"history": history, "best_val_acer": best, "parameter_count": parameter_count(model), "device": str(device)}
+
+
+def split_by_subject(data: FaceArrays, fraction: float, seed: int) -> tuple[FaceArrays, FaceArrays]:
+    """Hold out ``fraction`` of the identities (never the same person in train and validation)."""
+    subjects = np.unique(data.subject)
+    rng = np.random.default_rng(seed)
+    held = rng.choice(subjects, size=max(1, int(round(fraction * len(subjects)))), replace=False)
+    is_val = np.isin(data.subject, held)
+    return data.subset(~is_val), data.subset(is_val)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="edge-train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--train", nargs="+", required=True, help="training data: .npz, CASIA-SURF list file(s) or folder(s)")
+    p.add_argument("--val", nargs="*", default=None, help="validation data (default: hold out --val-fraction of the identities)")
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--live-label", type=int, choices=(0, 1), help="for CASIA-SURF lists: the label value meaning live")
+    p.add_argument("--architecture", choices=("afa", "resnet18_se"), default="afa")
+    p.add_argument("--width", type=float, default=1.0, help="width multiplier (1.0 = paper width)")
+    p.add_argument("--augment-module", choices=("mfam", "sfam"), default="mfam", help="AFA only (Table 11)")
+    p.add_argument("--upsampling", choices=("nearest", "transposed_conv"), default="nearest", help="AFA only (Table 12)")
+    p.add_argument("--out", required=True, help="folder for last.pt, best.pt and history.json")
+    p.add_argument("--resume", help="checkpoint to continue from (usually <out>/last.pt)")
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--no-progress", action="store_true")
+    defaults = TrainConfig()
+    for key in ("epochs", "batch_size", "cycle_epochs", "seed"):
+        p.add_argument(f"--{key.replace('_', '-')}", type=int, default=getattr(defaults, key))
+    for key in ("lr", "momentum", "weight_decay", "sr_weight"):
+        p.add_argument(f"--{key.replace('_', '-')}", type=float, default=getattr(defaults, key))
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    args = p.parse_args(argv)
+
+    model_config = {"width_multiplier": args.width}
+    if args.architecture == "afa":
+        model_config |= {"augment": args.augment_module, "upsampling": args.upsampling}
+    try:
+        config = TrainConfig(architecture=args.architecture, model_config=model_config, epochs=args.epochs,
+                             batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
+                             cycle_epochs=args.cycle_epochs, sr_weight=args.sr_weight, augment=not args.no_augment,
+                             seed=args.seed, device=args.device)
+        train_set = FaceArrays.concatenate([open_dataset(path, live_label=args.live_label) for path in args.train])
+        if args.val:
+            val_set = FaceArrays.concatenate([open_dataset(path, live_label=args.live_label) for path in args.val])
+        else:
+            train_set, val_set = split_by_subject(train_set, args.val_fraction, args.seed)
+        description = {"train": args.train, "val": args.val or f"{args.val_fraction:.0%} of train identities",
+                       "n_train": len(train_set), "n_val": len(val_set),
+                       "camera_models": sorted(set(train_set.camera_model.tolist())),
+                       "presentations": sorted(set(train_set.presentation.tolist()))}
+        result = train(config, train_set, val_set, args.out, resume=args.resume, progress=not args.no_progress,
+                       extra_state={"training_data": description})
+    except (ValueError, FileNotFoundError) as error:
+        print(f"edge-train: {error}", file=sys.stderr)
+        return 2
+    (Path(args.out) / "history.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: result[k] for k in ("best_val_acer", "parameter_count", "device")}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
