@@ -18,7 +18,7 @@ from camera_plugins.base import (
     CameraDescription, CameraDisconnected, CameraPlugin, CameraTimeout, CameraUnsupported, PluginOptions,
 )
 from camera_plugins.sim.render import SimRenderer
-from camera_plugins.sim.scenarios import DEMO_LENGTH_S, demo_scene, random_scene
+from camera_plugins.sim.scenarios import DEMO_LENGTH_S, demo_scene, demo_warm_up_scenes, random_scene
 from camera_plugins.sim.scene import Lighting, Scene
 from edge.frames import FrameSet
 
@@ -61,6 +61,11 @@ class SimCamera(CameraPlugin):
                                          self.options.seed)
         except ValueError as e:
             raise CameraUnsupported(f"sim camera {self.camera_id!r}: {e}") from e
+        # Like a real camera's start-up: build the room and the people before the clock starts,
+        # so that the first seconds of frames are not dropped while caches fill.
+        warm_up = demo_warm_up_scenes(self.options.fps) if self.options.scenario == "demo" else [self.scene_at(0)]
+        for scene in warm_up:
+            self._renderer.prepare(scene)
         self._start_ns = time.monotonic_ns()
         self._last_index = -1
 

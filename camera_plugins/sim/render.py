@@ -102,6 +102,12 @@ class SimRenderer:
             self._coarse_rays[key] = rays.coarse(surface.subsample)
         return cast_coarse_to_fine(surface, rays, self._coarse_rays[key], surface.subsample, rotation, translation)
 
+    def prepare(self, scene: Scene) -> None:
+        """Build what rendering ``scene`` needs (room views, heads, props) ahead of time."""
+        self._room(scene.background_seed)
+        for face in scene.faces:
+            place_face(face, self.colour_intrinsics, self.model.depth_to_colour)
+
     def render_raw(self, scene: Scene, frame_index: int) -> RawFrame:
         for face in scene.faces:
             self.model.check_distance(face.distance_mm)

@@ -53,9 +53,9 @@ def _sway(t: float, yaw_amp: float, pitch_amp: float, roll_amp: float) -> dict[s
 
 def demo_scene(frame_index: int, fps: float = 30.0) -> Scene:
     """The scripted demo at frame ``frame_index`` of a camera running at ``fps``."""
-    t_s = frame_index / fps
-    part, dt = demo_part(t_s)
-    loop_t = t_s % DEMO_LENGTH_S
+    loop_frames = max(1, round(DEMO_LENGTH_S * fps))
+    loop_t = (frame_index % loop_frames) / fps  # exactly periodic in frames
+    part, dt = demo_part(loop_t)
     if part == "empty":
         return Scene()
     if part == "walk_in":
@@ -80,6 +80,11 @@ def demo_scene(frame_index: int, fps: float = 30.0) -> Scene:
         FaceSpec(Presentation.LIVE, DEMO_SUBJECT, 800.0, (0.33, 0.45), **_sway(loop_t, 20, 6, 5)),
         FaceSpec(Presentation.LIVE, DEMO_SECOND, 950.0, (0.7, 0.42), **_sway(loop_t + 2.0, 20, 6, 5)),
     ))
+
+
+def demo_warm_up_scenes(fps: float = 30.0) -> list[Scene]:
+    """One scene from each part of the demo: rendering them builds every identity and prop it uses."""
+    return [demo_scene(round((start + 0.5) * fps), fps) for start, _ in DEMO_TIMELINE]
 
 
 def random_scene(rng: np.random.Generator, presentations: tuple[str, ...] | None = None,
