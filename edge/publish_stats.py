@@ -89,6 +89,10 @@ class PublishStats:
     def time(self, camera_id: str, stage: str, elapsed_ms: float) -> None:
         self._latency[(camera_id, stage)].append(elapsed_ms)
 
+    def samples(self, camera_id: str, stage: str) -> list[float]:
+        """The current window of one stage (call it from the publisher thread or after stop)."""
+        return list(self._latency.get((camera_id, stage), ()))
+
     def counters(self) -> PublisherCounters:
         with self._lock:
             return PublisherCounters(

@@ -118,6 +118,11 @@ class Publisher:
         """True while the publisher thread is alive and serving."""
         return self._thread is not None and self._thread.is_alive() and self.failure is None
 
+    @property
+    def thread_ident(self) -> int | None:
+        """The publisher thread's id (e.g. for ``time.pthread_getcpuclockid``), once started."""
+        return None if self._thread is None else self._thread.ident
+
     def counters(self) -> PublisherCounters:
         return self.stats.counters()
 
