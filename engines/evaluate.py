@@ -62,7 +62,7 @@ def report_for(data: FaceArrays, scores: np.ndarray, thresholds: dict[str, float
     report = {"overall": block(everything), "per_camera_model": {}}
     for camera in sorted(set(data.camera_model.tolist())):
         mine = data.camera_model == camera
-        report["per_camera_model"][camera] = {"threshold": thresholds.get(camera, thresholds["default"]), **block(mine)}
+        report["per_camera_model"][camera] = {**block(mine), "threshold": thresholds.get(camera, thresholds["default"])}
     return report
 
 
@@ -91,12 +91,20 @@ def evaluate(model_path: str | Path, test: FaceArrays, val: FaceArrays | None, p
               for c in sorted(set(test.camera_model.tolist()))}
     curves["test (all)"] = (test.labels, test_scores)
     plot_roc(curves, out_dir / "roc.png", f"ROC of {Path(model_path).name}")
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=_json_number) + "\n")
+    report = _plain(report)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
     return report
 
 
-def _json_number(value):
-    return float(value) if isinstance(value, np.floating) else int(value)
+def _plain(value):
+    """JSON-ready copy: numpy numbers to Python, undefined rates (NaN) to null."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    return int(value) if isinstance(value, np.integer) else value
 
 
 def calibrate_sidecar(onnx_path: str | Path, report: dict, uncertain_half_width: float, val_description: str) -> Path:
@@ -104,7 +112,7 @@ def calibrate_sidecar(onnx_path: str | Path, report: dict, uncertain_half_width:
     sidecar = load_sidecar(onnx_path)
     thresholds = Thresholds(per_camera=report["thresholds"], uncertain_half_width=uncertain_half_width,
                             policy=f"{report['policy']} chosen per camera model on {val_description}; live iff score >= threshold")
-    metrics = {**sidecar.metrics, "test": json.loads(json.dumps(report["test"], default=_json_number))}
+    metrics = {**sidecar.metrics, "test": report["test"]}
     return write_sidecar(sidecar.model_copy(update={"thresholds": thresholds, "metrics": metrics}), onnx_path)
 
 
@@ -135,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     overall = report["test"]["overall"]
     print(json.dumps({"thresholds": report["thresholds"], "apcer": overall["apcer"], "npcer": overall["npcer"],
-                      "acer": overall["acer"]}, default=_json_number))
+                      "acer": overall["acer"]}))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import onnx
@@ -48,12 +49,14 @@ def export_onnx(model: nn.Module, onnx_path: str | Path, opset: int = MIN_OPSET,
     onnx_path = Path(onnx_path)
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     example = torch.zeros(2, 5, input_size_px, input_size_px)
-    torch.onnx.export(
-        LiveScoreGraph(model), (example,), str(onnx_path), input_names=["faces"], output_names=["live_score"],
-        dynamic_axes={"faces": {0: "batch"}, "live_score": {0: "batch"}}, opset_version=opset,
-        dynamo=False,  # the TorchScript exporter needs no onnxscript and yields plain, TensorRT-friendly ops
-        do_constant_folding=True,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the legacy exporter is chosen on purpose (below)
+        torch.onnx.export(
+            LiveScoreGraph(model), (example,), str(onnx_path), input_names=["faces"], output_names=["live_score"],
+            dynamic_axes={"faces": {0: "batch"}, "live_score": {0: "batch"}}, opset_version=opset,
+            dynamo=False,  # the TorchScript exporter needs no onnxscript and yields plain, TensorRT-friendly ops
+            do_constant_folding=True,
+        )
     graph = _bypass_identities_of_initializers(onnx.load(str(onnx_path)))
     onnx.save(graph, str(onnx_path))
     onnx.checker.check_model(graph, full_check=True)

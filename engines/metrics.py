@@ -86,27 +86,38 @@ def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def threshold_at_apcer(labels, scores, target_apcer: float) -> float:
-    """The smallest threshold whose APCER ≤ target (accepts the most live faces under that bound)."""
+    """A threshold accepting the most live faces with APCER ≤ target.
+
+    The decisions are those of the smallest ROC threshold with APCER ≤ target; of the scores
+    that give exactly these decisions the midpoint is returned (see ``_margin``).
+    """
     if not 0 <= target_apcer <= 1:
         raise ValueError(f"target_apcer={target_apcer!r}: must be within [0, 1], e.g. 0.01")
     fpr, _, thresholds = roc_curve(labels, scores)
     if np.isnan(fpr).all():
         raise ValueError("cannot choose a threshold at a target APCER: the calibration set has no attacks")
-    return _finite(thresholds[np.flatnonzero(fpr <= target_apcer)[-1]], scores)
+    return _margin(thresholds[np.flatnonzero(fpr <= target_apcer)[-1]], scores)
 
 
 def threshold_at_eer(labels, scores) -> float:
-    """The threshold where APCER and NPCER are closest (equal error rate); ties go to the higher threshold."""
+    """A threshold where APCER and NPCER are closest (equal error rate); ties go to the higher threshold."""
     fpr, tpr, thresholds = roc_curve(labels, scores)
     if np.isnan(fpr).all() or np.isnan(tpr).all():
         raise ValueError("cannot choose an EER threshold: the calibration set needs both live faces and attacks")
     gap = np.abs(fpr - (1 - tpr))
-    return _finite(thresholds[int(np.argmin(gap))], scores)
+    return _margin(thresholds[int(np.argmin(gap))], scores)
 
 
-def _finite(threshold: float, scores) -> float:
-    # +inf (accept nobody) is kept finite for JSON: just above the highest score.
-    return float(np.nextafter(np.max(scores), np.inf)) if np.isinf(threshold) else float(threshold)
+def _margin(threshold: float, scores) -> float:
+    """Midpoint between ``threshold`` (a score) and the next lower score: every threshold in
+    between makes the same decisions on the calibration set, the midpoint keeps the widest margin
+    on both sides (a threshold of exactly 1.0 would reject every live face scoring 0.9999).
+    +inf (accept nobody) becomes the value just above the highest score."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if np.isinf(threshold):
+        return float(np.nextafter(np.max(scores), np.inf))
+    below = scores[scores < threshold]
+    return float((threshold + (below.max() if below.size else 0.0)) / 2)
 
 
 def tpr_at_fpr(labels, scores, target_fpr: float) -> dict:

@@ -34,7 +34,7 @@ def synthetic_faces(n: int, seed: int, camera_model: str = "synthetic") -> FaceA
             depth = 0.5 + rng.uniform(-0.1, 0.1) * u + rng.uniform(-0.1, 0.1) * v
         depth = depth + 0.02 * rng.standard_normal((16, 16))
         face = np.concatenate([colour, depth[..., None], ir], axis=-1).astype(np.float32)
-        x, t = degradation.apply(np.clip(face, 0, 1))
+        x, t = degradation.apply(np.round(np.clip(face, 0, 1) * 255).astype(np.uint8))
         inputs.append(x)
         targets.append(t)
         labels.append(int(live))

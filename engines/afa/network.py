@@ -53,8 +53,10 @@ class AFAConfig:
     def __post_init__(self) -> None:
         if not self.width_multiplier > 0:
             raise ValueError(f"width_multiplier={self.width_multiplier!r}: must be > 0 (1.0 = paper width)")
-        AugmentKind(self.augment)
-        Upsampling(self.upsampling)
+        if self.augment not in {k.value for k in AugmentKind}:
+            raise ValueError(f"augment={self.augment!r}: use 'mfam' (paper) or 'sfam' (Table 11 ablation)")
+        if self.upsampling not in {u.value for u in Upsampling}:
+            raise ValueError(f"upsampling={self.upsampling!r}: use 'nearest' (paper) or 'transposed_conv' (Table 12)")
         object.__setattr__(self, "fusion_dam_widths", tuple(self.fusion_dam_widths))
 
     def scaled(self, width: int) -> int:

@@ -1,8 +1,11 @@
 """The paper's degradation (Section V-A2): clear 16×16 target, 8×8 input blurred with k 3, σ 1.5.
 
-Used by the CASIA-SURF and folder readers, which start from face crops on disk. Its parameters
-come from the processing stage's ``PreprocessSpec`` (``from_preprocess``) so that images read
-from disk and faces prepared by the daemon are resized and blurred alike.
+Used by the CASIA-SURF and folder readers, which start from 8-bit face crops on disk. It does
+what step 4 of ``edge.processing.spec`` prescribes for the daemon (``face_input.prepare_face``):
+8-bit channels area-resized to the target size, that area-resized to the input size and
+Gaussian-blurred (OpenCV's default border), both divided by 255 — so faces read from disk and
+faces prepared by the daemon go through the same arithmetic. ``from_preprocess`` takes the
+sizes and blur from a ``PreprocessSpec.to_dict()``.
 """
 
 from __future__ import annotations
@@ -23,18 +26,17 @@ class Degradation:
 
     @classmethod
     def from_preprocess(cls, preprocess: dict[str, Any]) -> "Degradation":
-        """Take the sizes and blur from a ``PreprocessSpec.to_dict()``."""
+        if preprocess.get("normalisation", "uint8_over_255") != "uint8_over_255":
+            raise ValueError(f"preprocess normalisation {preprocess['normalisation']!r} is not one the readers implement (uint8_over_255)")
         return cls(**{k: preprocess[k] for k in ("input_size_px", "target_size_px", "blur_kernel_px", "blur_sigma_px") if k in preprocess})
 
-    def apply(self, face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """face H×W×C float32 (any size ≥ the target) → (input C×8×8, target C×16×16).
-
-        Area interpolation for both reductions (it averages, as a camera pixel does); the input
-        is resized first and blurred after, in the order V-A2 states.
-        """
-        target = cv2.resize(face, (self.target_size_px,) * 2, interpolation=cv2.INTER_AREA)
+    def apply(self, face_levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """face H×W×C uint8 (any size ≥ the target) → (input C×8×8, target C×16×16) float32 in [0, 1]."""
+        if face_levels.dtype != np.uint8:
+            raise ValueError(f"face has dtype {face_levels.dtype}: the degradation works on 8-bit levels (uint8)")
+        target = cv2.resize(face_levels, (self.target_size_px,) * 2, interpolation=cv2.INTER_AREA)
         small = cv2.resize(target, (self.input_size_px,) * 2, interpolation=cv2.INTER_AREA)
         k = self.blur_kernel_px
-        blurred = cv2.GaussianBlur(small, (k, k), self.blur_sigma_px, borderType=cv2.BORDER_REFLECT)
-        as_chw = lambda image: np.ascontiguousarray(np.atleast_3d(image).transpose(2, 0, 1), dtype=np.float32)
+        blurred = cv2.GaussianBlur(small, (k, k), self.blur_sigma_px)
+        as_chw = lambda image: np.ascontiguousarray(np.atleast_3d(image).transpose(2, 0, 1), dtype=np.float32) / np.float32(255)
         return as_chw(blurred), as_chw(target)

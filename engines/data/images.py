@@ -45,4 +45,4 @@ def load_face(rgb: Path, depth: Path, ir: Path, degradation: Degradation, where:
             f"{degradation.target_size_px} super-resolution target; use face crops of at least that size"
         )
     stacked = np.dstack([cv2.cvtColor(colour, cv2.COLOR_BGR2RGB), _single_channel(depth_image), _single_channel(ir_image)])
-    return degradation.apply(stacked.astype(np.float32) / 255.0)
+    return degradation.apply(np.ascontiguousarray(stacked))
