@@ -34,9 +34,14 @@ class Degradation:
         """face H×W×C uint8 (any size ≥ the target) → (input C×8×8, target C×16×16) float32 in [0, 1]."""
         if face_levels.dtype != np.uint8:
             raise ValueError(f"face has dtype {face_levels.dtype}: the degradation works on 8-bit levels (uint8)")
-        target = cv2.resize(face_levels, (self.target_size_px,) * 2, interpolation=cv2.INTER_AREA)
-        small = cv2.resize(target, (self.input_size_px,) * 2, interpolation=cv2.INTER_AREA)
+        levels = np.atleast_3d(face_levels)
+        # Colour (3) and depth+IR (2) resized and blurred as two images, as the daemon's processing
+        # does: OpenCV's 8-bit paths take at most 4 channels and round differently per channel count.
+        groups = [levels[..., :3], levels[..., 3:]] if levels.shape[2] == 5 else [levels[..., i : i + 1] for i in range(levels.shape[2])]
         k = self.blur_kernel_px
-        blurred = cv2.GaussianBlur(small, (k, k), self.blur_sigma_px)
-        as_chw = lambda image: np.ascontiguousarray(np.atleast_3d(image).transpose(2, 0, 1), dtype=np.float32) / np.float32(255)
-        return as_chw(blurred), as_chw(target)
+        area = lambda image, size: np.atleast_3d(cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA))
+        targets = [area(np.ascontiguousarray(g), self.target_size_px) for g in groups]
+        degraded = [np.atleast_3d(cv2.GaussianBlur(area(t, self.input_size_px), (k, k), self.blur_sigma_px)) for t in targets]
+        target, degraded = np.dstack(targets).transpose(2, 0, 1), np.dstack(degraded).transpose(2, 0, 1)
+        scale = np.float32(1 / 255)
+        return degraded.astype(np.float32) * scale, target.astype(np.float32) * scale
