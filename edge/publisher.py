@@ -58,6 +58,11 @@ log = logging.getLogger(__name__)
 
 _START_TIMEOUT_S = 10.0
 _IDLE_POLL_MS = 200
+# No ZMTP heartbeats, on purpose: libzmq 4.3.5 drops a subscriber whose receive queue is full
+# when it misses a heartbeat, and on reconnect the subscriber's process can abort
+# ("Assertion failed: _input_stopped", libzmq issue #3937). A slow consumer must not be killed
+# by our settings; a dead subscriber host costs at most send_hwm queued messages until the
+# kernel gives up on the connection.
 
 
 class Publisher:

@@ -67,6 +67,8 @@ class Subscriber:
         self._socket = self._context.socket(zmq.SUB)
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.RCVHWM, receive_hwm)
+        # No ZMTP heartbeats: with a full receive queue they make libzmq 4.3.5 abort this process
+        # on reconnect (libzmq issue #3937). A silent publisher shows as missing status messages.
         self._socket.setsockopt(zmq.MAXMSGSIZE, 16 * MAX_PAYLOAD_BYTES)  # crops travel too
         for prefix in self._prefixes():
             self._socket.subscribe(prefix)

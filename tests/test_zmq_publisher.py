@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 
 import pytest
 import zmq
@@ -158,3 +161,26 @@ def test_a_live_ipc_path_is_not_stolen_from_the_daemon_holding_it(tmp_path):
         assert frames == [0, 1, 2]
     finally:
         holder.kill()
+
+
+def test_subscriber_count_follows_connections(publisher_process):
+    def wait_for(expected: int, timeout_s: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout_s
+        while (count := publisher_process.ask("counters", "COUNTERS")["subscribers"]) != expected:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        return count
+
+    endpoint = publisher_process.endpoints[0]
+    other_process = subprocess.Popen([sys.executable, "-m", "edge.cli.sub", "--endpoint", endpoint, "--json"],
+                                     stdout=subprocess.DEVNULL)
+    try:
+        with Subscriber(endpoint), Subscriber(endpoint, cameras=["cam1"]):
+            assert wait_for(3) == 3
+        assert wait_for(1) == 1
+        other_process.kill()  # no goodbye: the kernel closes its socket
+        assert wait_for(0) == 0
+    finally:
+        other_process.kill()
+        other_process.wait(10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -9,9 +10,11 @@ import pytest
 import zmq
 
 from tests._zmq_fixtures import PublisherProcess, sample_decision, sample_status
+from edge import schema
 from edge.message_check import Accepted, Rejected
 from edge.messages import (
     DECISION_SCHEMA,
+    SNAPSHOT_SCHEMA,
     STATUS_SCHEMA,
     Envelope,
     MessageKind,
@@ -168,3 +171,21 @@ def test_garbage_and_stale_messages_are_rejected_with_reasons_and_the_stream_goe
         assert isinstance(result, Rejected), (frames, result)
         assert expected in result.reason, (expected, result.reason)
     assert isinstance(results[-1], Accepted) and results[-1].body.camera_id == "cam1"
+
+
+def test_a_malformed_snapshot_request_gets_an_error_reply_not_silence(publisher_process):
+    context = zmq.Context()
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(publisher_process.snapshot_endpoints[0])
+    try:
+        dealer.send_multipart([b"GIVE ME EVERYTHING"])
+        assert dealer.poll(5000), "no reply to a malformed request"
+        reply = dealer.recv_multipart()
+    finally:
+        dealer.close()
+        context.term()
+    assert len(reply) == 1
+    header = json.loads(reply[0])
+    schema.validate(header, SNAPSHOT_SCHEMA, 1)
+    assert "bad request" in header["error"] and header["cameras"] == []
