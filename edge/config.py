@@ -25,6 +25,7 @@ from edge.detection.config import DetectionConfig
 from edge.messages import CAMERA_ID_PATTERN
 from edge.processing.spec import PreprocessSpec
 from edge.publish_config import PublishConfig
+from engines.runtime.gpu_options import GpuOptions
 from engines.runtime.registry import BACKENDS
 from engines.sidecar import Sidecar, SidecarError, load_sidecar
 
@@ -99,7 +100,16 @@ class EngineConfig(_Section):
     #: Intra-op threads of the inference backend.
     threads: int = pydantic.Field(default=2, ge=1, le=256)
     #: Most faces in one engine call (all cameras together); larger batches are split.
+    #: For TensorRT it is also the optimisation profile's largest batch.
     batch_limit: int = pydantic.Field(default=16, ge=1, le=1024)
+    #: When a GPU backend (tensorrt, torch_cuda) cannot start: false = stop with the reason;
+    #: true = run the ONNX model on ONNX Runtime (CPU) and say so in every status message.
+    fallback_to_cpu: bool = False
+    #: TensorRT engine cache; empty = systemd's CacheDirectory= ($CACHE_DIRECTORY), else
+    #: ~/.cache/edge-fas/engines. Relative paths are relative to the configuration file.
+    cache_dir: str = ""
+    #: Precision, device, TensorRT profile and CUDA graphs of the GPU backends.
+    gpu: GpuOptions = GpuOptions()
 
     @pydantic.field_validator("backend")
     @classmethod
@@ -136,6 +146,13 @@ class DaemonConfig(_Section):
         if duplicates:
             raise ValueError(f"camera id(s) {duplicates} used more than once; give each camera its own id")
         return cameras
+
+    def engine_cache_dir(self) -> Path | None:
+        """engine.cache_dir resolved against the file's folder; None = the default place."""
+        if not self.engine.cache_dir:
+            return None
+        path = Path(self.engine.cache_dir).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path)
 
     def model_path(self) -> Path:
         if not self.engine.model:

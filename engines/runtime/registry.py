@@ -11,14 +11,17 @@ from pathlib import Path
 
 from engines.runtime.base import AFA_INPUT_CHW, Engine, EngineError
 
-#: Backend name → "module:class". TensorRT plugs in here when its backend lands.
+#: Backend name → "module:class".
 BACKENDS: dict[str, str] = {
     "onnxruntime": "engines.runtime.onnxruntime_backend:OnnxRuntimeEngine",
     "torch": "engines.runtime.torch_backend:TorchEngine",
+    "torch_cuda": "engines.runtime.torch_cuda:TorchCudaEngine",
+    "tensorrt": "engines.tensorrt.backend:TensorRTEngine",
 }
 
 #: Artefact suffix → backend, for engine.backend = "auto".
-BACKEND_OF_SUFFIX: dict[str, str] = {".onnx": "onnxruntime", ".pt": "torch", ".pt2": "torch"}
+BACKEND_OF_SUFFIX: dict[str, str] = {".onnx": "onnxruntime", ".pt": "torch", ".pt2": "torch",
+                                     ".engine": "tensorrt", ".plan": "tensorrt"}
 
 
 def backend_class(name: str) -> type[Engine]:
@@ -44,8 +47,9 @@ def backend_for_file(model_path: str | Path) -> str:
 
 def load_engine(model_path: str | Path, backend: str = "auto", *,
                 input_chw: tuple[int, int, int] = AFA_INPUT_CHW, max_batch: int = 16,
-                threads: int = 2) -> Engine:
-    """Load a model with the named backend, or with the one its file type implies ("auto")."""
+                threads: int = 2, **backend_options) -> Engine:
+    """Load a model with the named backend, or with the one its file type implies ("auto");
+    ``backend_options`` go to that backend's constructor (e.g. TensorRT's precision)."""
     name = backend_for_file(model_path) if backend == "auto" else backend
     cls = backend_class(name)
     suffix = Path(model_path).suffix.lower()
@@ -55,4 +59,4 @@ def load_engine(model_path: str | Path, backend: str = "auto", *,
             f"{str(model_path)!r}; set engine.backend = \"auto\" or point engine.model at a "
             f"{cls.suffixes[0]} file"
         )
-    return cls(model_path, input_chw=input_chw, max_batch=max_batch, threads=threads)
+    return cls(model_path, input_chw=input_chw, max_batch=max_batch, threads=threads, **backend_options)
