@@ -103,6 +103,13 @@ class CameraPlugin(abc.ABC):
     def describe(self) -> CameraDescription:
         """Model, serial, firmware, SDK version and stream profiles (valid after open)."""
 
+    def hardware_reset(self) -> bool:
+        """Reset the device itself (the recovery ladder's step after failed reopens).
+
+        Returns False when the camera has no such reset, as here; a plugin that has one
+        (RealSense: a USB reset) overrides this and returns True once it asked for it."""
+        return False
+
     def __enter__(self) -> CameraPlugin:
         self.open()
         return self

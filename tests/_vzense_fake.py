@@ -1,8 +1,8 @@
 """The fake Vzense SDK for the dcam710 tests: compiled from ``tests/vzense_fake/fake_vzense.c``
 with gcc at test time, fed with frames the simulator renders as a DCAM710 sends them.
 
-The frames are written into a directory the fake reads at ``Ps2_Initialize``
-(``$FAKE_VZENSE_DIR``): depth and IR as the sensor sends them (uint16, 0xFFFF where there is
+The frames are written into a directory the fake reads at ``Ps2_Initialize`` (the folder
+``frames`` next to the library, or ``$FAKE_VZENSE_DIR``): depth and IR as the sensor sends them (uint16, 0xFFFF where there is
 no depth), colour BGR, MappedDepth (the depth registered into the colour image, 0xFFFF where
 none landed, as the SDK's mapper leaves it) and the calibration as the SDK's structs.
 """
@@ -38,12 +38,6 @@ def compile_fake(out_dir: Path, abi: str = "3.5") -> Path:
     return out
 
 
-def private_copy(library: Path, directory: Path) -> Path:
-    """A copy at a new path: dlopen gives it its own state, so tests do not share a fake camera."""
-    directory.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copy2(library, directory / library.name))
-
-
 @dataclass(frozen=True)
 class FakeFrames:
     """What the fake serves, in the order it serves it."""
@@ -54,6 +48,14 @@ class FakeFrames:
     colour_bgr: list[np.ndarray]
     mapped_depth_raw: list[np.ndarray]
     renderer: SimRenderer
+
+
+def fake_camera(directory: Path, library: Path, frames: FakeFrames) -> Path:
+    """A private fake camera: a copy of the library (dlopen gives a new path its own state, so
+    tests never share one) with the frames it serves beside it. Returns the library's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "frames").symlink_to(frames.directory.resolve(), target_is_directory=True)
+    return Path(shutil.copy2(library, directory / library.name))
 
 
 def write_fake_frames(directory: Path, count: int, colour_resolution: str = "640x480", seed: int = 0,

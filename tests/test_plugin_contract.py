@@ -31,9 +31,29 @@ def _replay_camera(tmp_path: Path) -> CameraPlugin:
     return create_camera("replay", "contract", {"path": str(tmp_path / "rec"), "pace": "fast"})
 
 
+def _sr300_camera(tmp_path: Path) -> CameraPlugin:
+    """A recording of simulated SR300 frames made through rs.software_device + rs.recorder,
+    played through rs.pipeline as a live camera (tests/_rs_recording.py)."""
+    from tests._rs_recording import render_sim_frames, write_sr300_recording
+
+    recording = write_sr300_recording(tmp_path / "sr300.bag", render_sim_frames(READS + 2))
+    return create_camera("sr300", "contract", {"playback_file": str(recording.path), "playback_real_time": False})
+
+
+def _dcam710_camera(tmp_path: Path) -> CameraPlugin:
+    """The dcam710 plugin on the fake vendor library (C, built here) serving simulated frames."""
+    from tests._vzense_fake import compile_fake, fake_camera, write_fake_frames
+
+    frames = write_fake_frames(tmp_path / "frames", 3)
+    library = fake_camera(tmp_path / "camera", compile_fake(tmp_path), frames)
+    return create_camera("dcam710", "contract", {"sdk_library": str(library)})
+
+
 FACTORIES: dict[str, Callable[[Path], CameraPlugin]] = {
     "sim": _sim_camera,
     "replay": _replay_camera,
+    "sr300": _sr300_camera,
+    "dcam710": _dcam710_camera,
 }
 
 

@@ -1,15 +1,22 @@
 """The capture thread: one per camera, blocking SDK reads into that camera's latest-frame slot.
 
 The thread owns its camera plugin (plugins are used from one thread only) and runs the recovery
-ladder the plugin contract's typed errors are made for:
+ladder the plugin contract's typed errors are made for, one rung at a time, each logged and
+recorded in ``recovery_step`` for the status:
 
-- ``CameraTimeout``: the read already waited its timeout, so simply read again; the camera is
-  reported ``stalled`` until a frame arrives.
-- ``CameraDisconnected`` / ``CameraNotFound``: close, wait (exponential back-off, interrupted at
-  once by shutdown), reopen; the camera is reported ``reconnecting``.
-- A malformed frame (``FrameSet.validate`` fails): counted and skipped.
-- ``CameraUnsupported`` or any other exception: the thread ends with the error recorded; the
-  daemon sees a dead thread and exits non-zero so systemd restarts it.
+1. ``CameraTimeout``: the read already waited its timeout, so simply read again; the camera is
+   reported ``stalled`` until a frame arrives.
+2. ``timeouts_before_reopen`` timeouts in a row, ``CameraDisconnected`` or ``CameraNotFound``:
+   close, wait (exponential back-off, interrupted at once by shutdown), reopen; the camera is
+   reported ``reconnecting``.
+3. ``reopens_before_reset`` failed reopens in a row: ask the plugin for a hardware reset
+   (``CameraPlugin.hardware_reset``; RealSense resets the USB device), once per outage.
+4. Still no camera ``give_up_after_s`` after the outage began: the thread ends with
+   ``CameraRecoveryExhausted``; the daemon sees a dead thread and exits non-zero so that the
+   service manager restarts the process (some USB faults clear only then).
+
+A malformed frame (``FrameSet.validate`` fails) is counted and skipped. ``CameraUnsupported`` or
+any other exception ends the thread with the error recorded, as in step 4.
 
 Nothing here spins: every loop iteration either blocks in the SDK read or waits on the stop event.
 """
@@ -40,10 +47,15 @@ class CapturedFrame:
     capture_wait_ms: float
 
 
+class CameraRecoveryExhausted(RuntimeError):
+    """The ladder's last rung: the camera stayed away; restart the process."""
+
+
 class CaptureThread(threading.Thread):
     def __init__(self, camera_id: str, camera: CameraPlugin, slots: LatestFrameSlots,
                  read_timeout_s: float = 1.0, backoff_initial_s: float = 0.5,
-                 backoff_max_s: float = 10.0) -> None:
+                 backoff_max_s: float = 10.0, timeouts_before_reopen: int = 5,
+                 reopens_before_reset: int = 3, give_up_after_s: float | None = 300.0) -> None:
         super().__init__(name=f"capture-{camera_id}", daemon=True)
         self.camera_id = camera_id
         self.camera = camera
@@ -51,6 +63,9 @@ class CaptureThread(threading.Thread):
         self._read_timeout_s = read_timeout_s
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
+        self._timeouts_before_reopen = timeouts_before_reopen
+        self._reopens_before_reset = reopens_before_reset
+        self._give_up_after_s = give_up_after_s
         self._stop_event = threading.Event()
         #: Set once the camera opened for the first time (the daemon's readiness waits on it).
         self.opened = threading.Event()
@@ -61,6 +76,13 @@ class CaptureThread(threading.Thread):
         self.timeouts = 0
         self.reconnects = 0
         self.bad_frames = 0
+        self.hardware_resets = 0
+        #: The ladder's latest rung: "", "retry", "reopen", "hardware_reset" or "give_up".
+        self.recovery_step = ""
+        self._consecutive_timeouts = 0
+        self._failed_reopens = 0
+        self._outage_began: float | None = None
+        self._reset_tried = False
         #: The exception that ended the thread, if one did.
         self.error: BaseException | None = None
 
@@ -90,6 +112,7 @@ class CaptureThread(threading.Thread):
             if not is_open:
                 is_open = self._try_open()
                 if not is_open:
+                    self._after_failed_open()
                     self._stop_event.wait(backoff_s)
                     backoff_s = min(backoff_s * 2.0, self._backoff_max_s)
                     continue
@@ -99,15 +122,19 @@ class CaptureThread(threading.Thread):
                 frameset = self.camera.read(self._read_timeout_s)
             except CameraTimeout:
                 self.timeouts += 1
-                if self.state is not CameraState.STALLED:
-                    log.warning("camera %s: no frame within %.2f s", self.camera_id, self._read_timeout_s)
-                self.state = CameraState.STALLED
+                self._consecutive_timeouts += 1
+                if self._consecutive_timeouts < self._timeouts_before_reopen:
+                    self.recovery_step = "retry"
+                    if self.state is not CameraState.STALLED:
+                        log.warning("camera %s: no frame within %.2f s; retrying", self.camera_id,
+                                    self._read_timeout_s)
+                    self.state = CameraState.STALLED
+                    continue
+                is_open = self._lost(f"{self._consecutive_timeouts} reads in a row timed out")
+                self._stop_event.wait(backoff_s)
                 continue
-            except CameraDisconnected as e:
-                log.warning("camera %s: disconnected (%s); reconnecting", self.camera_id, e)
-                self.camera.close()
-                is_open = False
-                self.state = CameraState.RECONNECTING
+            except (CameraDisconnected, CameraNotFound) as e:
+                is_open = self._lost(f"disconnected ({e})")
                 self._stop_event.wait(backoff_s)
                 continue
             wait_ms = (time.perf_counter_ns() - start_ns) / 1e6
@@ -120,9 +147,47 @@ class CaptureThread(threading.Thread):
             if frameset.camera_id != self.camera_id:  # e.g. a recording of another camera:
                 frameset = dataclasses.replace(frameset, camera_id=self.camera_id)  # config wins
             self.state = CameraState.STREAMING
+            self._consecutive_timeouts = 0
+            self._outage_began = None
             self.frames += 1
             self.rate.tick()
             self._slots.put(self.camera_id, CapturedFrame(frameset, wait_ms))
+
+    def _lost(self, why: str) -> bool:
+        """Rung 2: close the camera so that the loop reopens it; returns the new is_open."""
+        log.warning("camera %s: %s; reopening", self.camera_id, why)
+        self.camera.close()
+        self._consecutive_timeouts = 0
+        if self._outage_began is None:
+            self._outage_began = time.monotonic()
+            self._failed_reopens = 0
+            self._reset_tried = False
+        self.recovery_step = "reopen"
+        self.state = CameraState.RECONNECTING
+        return False
+
+    def _after_failed_open(self) -> None:
+        """Rungs 3 and 4, after a reopen failed."""
+        if self._outage_began is None:
+            self._outage_began = time.monotonic()
+        self._failed_reopens += 1
+        if self._failed_reopens >= self._reopens_before_reset and not self._reset_tried:
+            self._reset_tried = True
+            self.recovery_step = "hardware_reset"
+            try:
+                done = self.camera.hardware_reset()
+            except Exception as e:  # a reset can fail like the camera did; the ladder goes on
+                log.warning("camera %s: hardware reset failed: %s", self.camera_id, e)
+                done = False
+            self.hardware_resets += int(done)
+            log.warning("camera %s: %d reopens failed; hardware reset %s", self.camera_id,
+                        self._failed_reopens, "done" if done else "not available")
+        outage_s = time.monotonic() - self._outage_began
+        if self._give_up_after_s is not None and outage_s >= self._give_up_after_s:
+            self.recovery_step = "give_up"
+            raise CameraRecoveryExhausted(
+                f"camera {self.camera_id}: still unavailable after {outage_s:.0f} s and "
+                f"{self._failed_reopens} reopens; exiting so that the service manager restarts the process")
 
     def _try_open(self) -> bool:
         try:
@@ -135,6 +200,8 @@ class CaptureThread(threading.Thread):
             self.state = CameraState.RECONNECTING
             log.warning("camera %s: not available (%s); retrying", self.camera_id, e)
             return False
+        self._failed_reopens = 0
+        self.recovery_step = ""
         if self.opened.is_set():
             self.reconnects += 1
             log.info("camera %s: reconnected", self.camera_id)

@@ -3,7 +3,7 @@
  *
  * It exports the Ps2_* calls the dcam710 plugin uses, with the vendor's packed structs (3.5.x
  * layout; 3.0.0.x with -DFAKE_ABI_30), and serves frames the test rendered with the simulator:
- * $FAKE_VZENSE_DIR holds meta.txt ("count colour_width colour_height"), depth.bin and ir.bin
+ * $FAKE_VZENSE_DIR (default: the folder "frames" next to this library) holds meta.txt ("count colour_width colour_height"), depth.bin and ir.bin
  * (uint16, 640x480, 0xFFFF = no depth), rgb.bin (BGR), mapped.bin (uint16 depth in colour
  * geometry) and params.bin (depth and RGB PsCameraParameters, then the extrinsics).
  * Like the SDK it honours the data mode (ready bits; depth and IR alternate in mode 10), keeps
@@ -12,6 +12,9 @@
  * fake_sizeof / fake_offsetof let a test compare the binding's ctypes layout with this one.
  * Compiled by the tests with gcc; never committed as a binary.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <libgen.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,9 +84,15 @@ static void *load(const char *dir, const char *name, size_t bytes) {
 }
 
 static void load_frames(void) {
-    const char *dir = getenv("FAKE_VZENSE_DIR"); char path[4096]; FILE *meta;
+    static char beside[4096];
+    const char *dir = getenv("FAKE_VZENSE_DIR"); char path[4096], here[4096]; FILE *meta; Dl_info self;
     S.count = 0;
-    if (!dir) return;
+    if (!dir) { /* each test's private copy of the library sits next to its own frames */
+        if (!dladdr((void *)load_frames, &self) || !self.dli_fname) return;
+        snprintf(here, sizeof here, "%s", self.dli_fname);
+        snprintf(beside, sizeof beside, "%s/frames", dirname(here));
+        dir = beside;
+    }
     snprintf(path, sizeof path, "%s/meta.txt", dir);
     if (!(meta = fopen(path, "r"))) return;
     int ok = fscanf(meta, "%d %d %d", &S.count, &S.cw, &S.ch) == 3;
