@@ -35,8 +35,8 @@ class PublishConfig(pydantic.BaseModel):
     snapshot_endpoints: list[str] = Field(default_factory=lambda: ["tcp://127.0.0.1:5561"])
     #: Per-subscriber send queue, in messages; past it a subscriber misses messages (counted).
     send_hwm: int = Field(default=1000, ge=1, le=1_000_000)
-    #: How long close() may wait to flush queued messages at shutdown.
-    linger_ms: int = Field(default=200, ge=0, le=10_000)
+    #: How long closing may wait to flush queued messages; capped so shutdown stays within 2 s.
+    linger_ms: int = Field(default=200, ge=0, le=1500)
     #: Names this daemon in every message; defaults to the host name.
     publisher_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=128)
     #: Send a JPEG crop of each face as an extra frame of the decision message.

@@ -266,7 +266,13 @@ class Publisher:
         faces = []
         quality = [cv2.IMWRITE_JPEG_QUALITY, self.config.jpeg_quality]
         for face, crop in zip(decision.faces, crops):
-            ok, jpeg = (False, None) if crop is None or crop.size == 0 else cv2.imencode(".jpg", crop, quality)
+            ok, jpeg = False, None
+            if crop is not None and crop.size:
+                try:
+                    ok, jpeg = cv2.imencode(".jpg", crop, quality)
+                except cv2.error as error:  # the decision matters more than its picture
+                    log.warning("face crop of %s not encoded (%s %s): %s", decision.camera_id, crop.dtype,
+                                crop.shape, str(error).strip().splitlines()[-1])
             if ok:
                 faces.append(face.model_copy(update={"crop_frame": 2 + len(frames)}))
                 frames.append(jpeg.tobytes())

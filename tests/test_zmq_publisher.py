@@ -7,10 +7,11 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import zmq
 
-from tests._zmq_fixtures import PublisherProcess
+from tests._zmq_fixtures import PublisherProcess, sample_decision
 from edge import schema
 from edge.message_check import Accepted
 from edge.messages import DECISION_SCHEMA, MessageKind
@@ -184,3 +185,22 @@ def test_subscriber_count_follows_connections(publisher_process):
     finally:
         other_process.kill()
         other_process.wait(10)
+
+
+def test_a_crop_opencv_cannot_encode_loses_only_that_crop():
+    config = PublishConfig(endpoints=["tcp://127.0.0.1:*"], snapshot_endpoints=["tcp://127.0.0.1:*"],
+                           jpeg_crops=True)
+    good = np.full((40, 32, 3), 128, np.uint8)
+    two_channels = np.zeros((40, 32, 2), np.uint8)
+    with Publisher(config) as publisher, Subscriber(publisher.bound_endpoints, cameras=["cam1"],
+                                                    kinds=["decision"]) as sub:
+        for frame_index in range(200):  # until the subscription is live
+            publisher.queue.offer(sample_decision("cam1", frame_index=frame_index, faces=2),
+                                  crops=(good, two_channels))
+            if (message := sub.receive(timeout_ms=50)) is not None:
+                break
+        errors = publisher.counters().publish_errors
+    assert isinstance(message, Accepted), message
+    assert message.crops[0][:2] == b"\xff\xd8" and message.crops[1] is None
+    assert [face.crop_frame for face in message.body.faces] == [2, None]
+    assert errors == 0
