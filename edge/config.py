@@ -216,11 +216,18 @@ def check_model(config: DaemonConfig) -> Sidecar:
     except SidecarError as e:
         raise ConfigError(config.source, [f"{shown}: {e}"]) from None
     ours, trained = config.processing.to_dict(), sidecar.preprocess
-    differing = [k for k in sorted(set(ours) | set(trained)) if ours.get(k) != trained.get(k)]
-    if differing:
-        raise ConfigError(config.source, [
-            f"processing.{k} = {ours.get(k)!r} but model {path.name} was trained with "
-            f"{trained.get(k)!r}; set processing.{k} = {trained.get(k)!r} or use a model exported "
-            "for this preprocessing" for k in differing
-        ])
+    problems = []
+    for key in sorted(set(ours) | set(trained)):
+        if key not in trained:
+            problems.append(f"processing.{key} = {ours[key]!r}, but model {path.name}'s sidecar has "
+                            "no such preprocessing key; re-export the model with this version")
+        elif key not in ours:
+            problems.append(f"model {path.name} was trained with preprocessing key {key!r} = "
+                            f"{trained[key]!r} that this version does not know; use a matching release")
+        elif ours[key] != trained[key]:
+            problems.append(f"processing.{key} = {ours[key]!r} but model {path.name} was trained with "
+                            f"{trained[key]!r}; set processing.{key} = {trained[key]!r} or use a model "
+                            "exported for this preprocessing")
+    if problems:
+        raise ConfigError(config.source, problems)
     return sidecar

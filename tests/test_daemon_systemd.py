@@ -56,11 +56,14 @@ class ServiceManager:
                 got.append(message)
         return got
 
-    def wait_for(self, field: str, seconds: float) -> str:
-        """The next message holding ``field`` (messages before it are passed over)."""
+    def wait_for(self, field: str, seconds: float, process=None) -> str:
+        """The next message holding ``field`` (messages before it are passed over); gives up
+        early when ``process`` exits."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            message = self._next(left)
+            if process is not None and process.poll() is not None:
+                raise AssertionError(f"daemon exited with {process.returncode}: {process.communicate()[1]}")
+            message = self._next(min(left, 0.5))
             if message is not None and field in message.split("\n"):
                 return message
         raise AssertionError(f"no {field!r} within {seconds} s; got {self.received}")
@@ -75,7 +78,7 @@ def test_ready_watchdog_stall_and_stop(recording, tmp_path):
     daemon = start_daemon(config, env={"NOTIFY_SOCKET": manager.path, "WATCHDOG_USEC": "1000000"},
                           foreground=False)
     try:
-        ready = manager.wait_for("READY=1", 60.0)
+        ready = manager.wait_for("READY=1", 60.0, daemon)
         assert "STATUS=onnxruntime" in ready
         pings = [m for m in manager.collect(2.6) if m == "WATCHDOG=1"]
         assert 3 <= len(pings) <= 6  # every 0.5 s while frames and the worker advance

@@ -1,8 +1,8 @@
 """The daemon assembled: cameras, capture threads, pipeline worker, publisher, service lifecycle.
 
 Start-up order (systemd's READY=1 is sent only at the end): configuration and model checked
-(``edge.config.check_model``) → engine loaded and warmed up → publisher sockets bound → cameras
-opened → worker running → ``READY=1``. The main thread then supervises: signals (SIGTERM/SIGINT
+(``edge.config.check_model``) → engine loaded and warmed up → detector loaded → publisher sockets
+bound → cameras opened → the worker's first frame done (the whole pipeline warm) → ``READY=1``. The main thread then supervises: signals (SIGTERM/SIGINT
 stop within 2 s; SIGHUP reloads thresholds, decision policy and logging), the progress watchdog,
 one status message per camera per period, ``STATUS=`` for ``systemctl status``, and the health
 of every thread — a thread that died ends the process with a non-zero code so systemd restarts it.
@@ -118,6 +118,8 @@ class Daemon:
             self.worker = PipelineWorker(slots, runtimes, engine, decider, spec, queue, model,
                                          self._backend, jpeg_crops=config.publish.jpeg_crops)
             self.worker.start()
+            if not self._wait_for_first_frame():
+                return self._exit_code()
             self.notifier.ready(self._status_line())
             log.info("ready: %d camera(s), backend %s", len(ids), self._backend.name)
             self._supervise(decider, queue)
@@ -134,6 +136,17 @@ class Daemon:
             if self._dead_thread() is not None:
                 return False
             self._stop.wait(0.05)
+        return False
+
+    def _wait_for_first_frame(self) -> bool:
+        """Until the worker finished one cycle: detector, registration kernels and engine have
+        then all run once on a real frame, so READY=1 means the pipeline is warm."""
+        while not self._stop.is_set():
+            if self.worker.cycles >= 1:
+                return True
+            if self._dead_thread() is not None:
+                return False
+            self._stop.wait(0.02)
         return False
 
     def _supervise(self, decider: Decider, queue: PublishQueue) -> None:

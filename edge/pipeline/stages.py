@@ -45,6 +45,11 @@ class CameraRuntime:
         if key != self._registration_key:
             self._registration = DepthRegistration.from_frameset(frameset)
             self._registration_key = key
+            # Register a small central window once now: the compiled kernels are built on this
+            # frame (before the daemon reports ready), not when the first face appears.
+            h, w = frameset.colour_bgr.shape[:2]
+            self._registration.region(frameset.depth_raw, frameset.depth_scale_mm,
+                                      (w / 2 - 32, h / 2 - 32, w / 2 + 32, h / 2 + 32), frameset.ir)
         return self._registration
 
 
@@ -74,6 +79,9 @@ class FramePlan:
 
 
 def start_plan(captured: CapturedFrame, camera: CameraRuntime) -> FramePlan:
+    """The registration stage: the camera's depth→colour mapping, built once per calibration.
+    The per-face registration of the face region runs inside ``prepare_face`` and is timed
+    with preprocessing (registering only the face's region is what keeps it cheap)."""
     plan = FramePlan(captured, camera)
     plan.timings.add("capture_wait", captured.capture_wait_ms)
     with plan.timings.stage("registration"):
@@ -93,8 +101,12 @@ def prepare_inputs(plan: FramePlan, spec: PreprocessSpec) -> None:
             if face.tracked.state == "not_enough_data":
                 face.reason = "face smaller than detection.min_face_px"
                 continue
-            prepared = prepare_face(plan.frameset, face.tracked.box_xyxy_px, spec,
-                                    registration=plan.registration)
+            try:
+                prepared = prepare_face(plan.frameset, face.tracked.box_xyxy_px, spec,
+                                        registration=plan.registration)
+            except ValueError as e:  # e.g. a degenerate predicted box: this face, not the daemon
+                face.reason = f"unusable face box: {e}"
+                continue
             if isinstance(prepared, FaceInput):
                 face.face_input = prepared
             else:
