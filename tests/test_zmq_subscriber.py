@@ -189,3 +189,37 @@ def test_a_malformed_snapshot_request_gets_an_error_reply_not_silence(publisher_
     header = json.loads(reply[0])
     schema.validate(header, SNAPSHOT_SCHEMA, 1)
     assert "bad request" in header["error"] and header["cameras"] == []
+
+
+def test_one_subscriber_on_two_daemons_tracks_each_publisher_separately():
+    daemons = [PublisherProcess(PublishConfig(endpoints=["tcp://127.0.0.1:*"],
+                                              snapshot_endpoints=["tcp://127.0.0.1:*"], publisher_id=name))
+               for name in ("box-a", "box-b")]
+    try:
+        for daemon in daemons:
+            daemon.ask("publish cam1 4 1 1 0 60000", "DONE")
+        endpoints = [d.endpoints[0] for d in daemons]
+        snapshots = [d.snapshot_endpoints[0] for d in daemons]
+        with Subscriber(endpoints, cameras=["cam1"], snapshot_endpoints=snapshots) as sub:
+            state = sub.snapshot()
+            for daemon in daemons:  # one after the other, so each proves its own connection
+                daemon.wait_until_live(sub, "cam1")
+                while sub.receive(timeout_ms=200) is not None:  # the rest of the warm-up
+                    pass
+            for daemon in daemons:
+                daemon.ask("publish cam1 3 1 1 0 60000", "DONE")
+            live = []
+            while len(live) < 6:
+                message = _next(sub, MessageKind.DECISION)
+                assert isinstance(message, Accepted), message
+                live.append(message)
+    finally:
+        for daemon in daemons:
+            daemon.kill()
+    assert sorted(m.envelope.publisher_id for m in state) == ["box-a", "box-b"]
+    assert all(m.body.frame_index == 3 for m in state)
+    for name in ("box-a", "box-b"):
+        mine = [m for m in live if m.envelope.publisher_id == name]
+        assert [m.envelope.topic_sequence for m in mine] == [4, 5, 6]  # continuing from its snapshot
+        assert all(m.missed == 0 for m in mine)
+    assert sub.counts["gaps"] == 0
