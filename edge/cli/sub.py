@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             print(_as_json(message) if args.json else _as_table(message), flush=True)
     except KeyboardInterrupt:
         pass
+    except BrokenPipeError:  # e.g. piped into `head`: the reader has gone, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         subscriber.close()
     return 0
