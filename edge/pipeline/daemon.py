@@ -30,7 +30,7 @@ from edge.pipeline.worker import PipelineWorker
 from edge.publisher import Publisher
 from edge.publish_queue import PublishQueue
 from edge.service import Notifier, ProgressWatchdog, configure_logging, watchdog_period_s
-from engines.runtime import load_engine
+from engines.runtime.selection import open_engine
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +69,21 @@ class Daemon:
         config = self.config
         sidecar = check_model(config)
         spec = config.processing
-        engine = load_engine(config.model_path(), config.engine.backend,
+        opened = open_engine(config.model_path(), config.engine.backend,
                              input_chw=(len(sidecar.input.channels), sidecar.input.size_px,
                                         sidecar.input.size_px),
-                             max_batch=config.engine.batch_limit, threads=config.engine.threads)
+                             max_batch=config.engine.batch_limit, threads=config.engine.threads,
+                             gpu=config.engine.gpu, cache_dir=config.engine_cache_dir(),
+                             fallback_to_cpu=config.engine.fallback_to_cpu, notifier=self.notifier)
+        engine = opened.engine
         warm_up_ms = engine.warm_up()
         info = engine.info()
         log.info("engine %s (%s, %s) loaded %s sha256 %s; warm-up %.1f ms", info.backend,
                  info.precision, info.device, info.artefact_path, info.artefact_sha256[:12], warm_up_ms)
+        # A GPU backend that could not start and fell back to the CPU says so in every message.
         self._backend = BackendInfo(name=info.backend, device=_short_device(info.device),
-                                    precision=info.precision)
+                                    precision=info.precision, fallback=opened.fallback,
+                                    fallback_reason=opened.fallback_reason)
         model = ModelInfo(id=f"{sidecar.model.architecture}:{Path(info.artefact_path).name}",
                           sha256=info.artefact_sha256)
         decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width,

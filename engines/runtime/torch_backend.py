@@ -65,7 +65,7 @@ class TorchEngine(Engine):
 
 def _precision_of(module, torch) -> str:
     dtypes = {p.dtype for p in module.parameters()} or {torch.float32}
-    return {torch.float16: "fp16", torch.bfloat16: "bf16"}.get(next(iter(dtypes)), "fp32")
+    return "fp16" if torch.float16 in dtypes else "fp32"
 
 
 class _LiveScore:
