@@ -71,7 +71,8 @@ static int environment_read;
 
 static double now_s(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 static void sleep_s(double s) { if (s > 0) { struct timespec t = {(time_t)s, (long)((s - (time_t)s) * 1e9)}; nanosleep(&t, NULL); } }
-static long env_long(const char *name, long fallback) { const char *v = getenv(name); return v ? atol(v) : fallback; }
+/* Only a variable that is set replaces what a test's control call chose. */
+static long env_long(const char *name, long current) { const char *v = getenv(name); return v ? atol(v) : current; }
 static int present(void) { return S.count > 0 && now_s() >= back_at_s; }
 
 static void *load(const char *dir, const char *name, size_t bytes) {
@@ -149,9 +150,9 @@ int Ps2_Initialize(void) {
     memset(&S, 0, sizeof S);
     load_frames();
     if (!environment_read) {
-        unplug_after = env_long("FAKE_VZENSE_UNPLUG_AFTER", -1);
-        unplug_ms = env_long("FAKE_VZENSE_UNPLUG_MS", 0);
-        fps = (double)env_long("FAKE_VZENSE_FPS", 0);
+        unplug_after = env_long("FAKE_VZENSE_UNPLUG_AFTER", unplug_after);
+        unplug_ms = env_long("FAKE_VZENSE_UNPLUG_MS", unplug_ms);
+        fps = (double)env_long("FAKE_VZENSE_FPS", (long)fps);
         environment_read = 1;
     }
     S.colour_format = 3; /* the SDK's default is RGB888: the plugin must ask for BGR888 */
