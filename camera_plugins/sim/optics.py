@@ -12,6 +12,7 @@ coordinates x/z, y/z); truth needs the forward projection of 3D points to pixels
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -81,18 +82,27 @@ class RayTable:
     row_y_max: np.ndarray
     #: Length of each ray per unit of z (to turn z into range for 1/r² falloff).
     ray_length: np.ndarray
+    #: H×W×3 (x, y, 1) per pixel, for cv2.transform.
+    ray_xyz: np.ndarray
 
     @classmethod
+    @functools.lru_cache(maxsize=8)
     def of(cls, intrinsics: Intrinsics) -> RayTable:
+        """The table of a stream (cached: every renderer of a camera model shares it)."""
         h, w = intrinsics.shape
         u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
         rays = pixels_to_rays(intrinsics, np.column_stack([u.ravel(), v.ravel()]))
-        rx = rays[:, 0].reshape(h, w).astype(np.float32)
-        ry = rays[:, 1].reshape(h, w).astype(np.float32)
+        return cls._from_rays(intrinsics, rays[:, 0].reshape(h, w), rays[:, 1].reshape(h, w))
+
+    @classmethod
+    def _from_rays(cls, intrinsics: Intrinsics, ray_x: np.ndarray, ray_y: np.ndarray) -> RayTable:
+        rx = ray_x.astype(np.float32)
+        ry = ray_y.astype(np.float32)
         return cls(intrinsics, rx, ry,
                    np.minimum.accumulate(rx.min(axis=0)[::-1])[::-1], np.maximum.accumulate(rx.max(axis=0)),
                    np.minimum.accumulate(ry.min(axis=1)[::-1])[::-1], np.maximum.accumulate(ry.max(axis=1)),
-                   np.sqrt(rx * rx + ry * ry + 1.0).astype(np.float32))
+                   np.sqrt(rx * rx + ry * ry + 1.0).astype(np.float32),
+                   np.ascontiguousarray(np.dstack([rx, ry, np.ones_like(rx)])))
 
     def coarse(self, factor: int) -> RayTable:
         """The rays through the centres of factor×factor pixel blocks (for cheap smooth surfaces)."""
@@ -100,12 +110,26 @@ class RayTable:
         offset = (factor - 1) / 2.0
         u, v = np.meshgrid(np.arange(0, w, factor) + offset, np.arange(0, h, factor) + offset)
         rays = pixels_to_rays(self.intrinsics, np.column_stack([u.ravel(), v.ravel()]))
-        rx = rays[:, 0].reshape(u.shape).astype(np.float32)
-        ry = rays[:, 1].reshape(u.shape).astype(np.float32)
-        return RayTable(self.intrinsics, rx, ry,
-                        np.minimum.accumulate(rx.min(axis=0)[::-1])[::-1], np.maximum.accumulate(rx.max(axis=0)),
-                        np.minimum.accumulate(ry.min(axis=1)[::-1])[::-1], np.maximum.accumulate(ry.max(axis=1)),
-                        np.sqrt(rx * rx + ry * ry + 1.0).astype(np.float32))
+        return RayTable._from_rays(self.intrinsics, rays[:, 0].reshape(u.shape), rays[:, 1].reshape(u.shape))
+
+    def ray_at(self, u_px: float, v_px: float) -> tuple[float, float]:
+        """The ray (ideal x/z, y/z) through a sub-pixel position, interpolated from the table."""
+        h, w = self.ray_x.shape
+        u = min(max(u_px, 0.0), w - 1.001)
+        v = min(max(v_px, 0.0), h - 1.001)
+        u0, v0 = int(u), int(v)
+        fu, fv = u - u0, v - v0
+
+        def lerp(a: np.ndarray) -> float:
+            top = a[v0, u0] * (1 - fu) + a[v0, u0 + 1] * fu
+            bottom = a[v0 + 1, u0] * (1 - fu) + a[v0 + 1, u0 + 1] * fu
+            return float(top * (1 - fv) + bottom * fv)
+
+        if not (0 <= u_px <= w - 1 and 0 <= v_px <= h - 1):
+            # Off the image (a face entering the view): the lens model itself, not the table.
+            x, y = pixels_to_rays(self.intrinsics, np.array([[u_px, v_px]]))[0]
+            return float(x), float(y)
+        return lerp(self.ray_x), lerp(self.ray_y)
 
     def region(self, x_lo: float, x_hi: float, y_lo: float, y_hi: float) -> tuple[slice, slice] | None:
         """Rows and columns whose rays may fall inside the ideal-coordinate box (conservative)."""

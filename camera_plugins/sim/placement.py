@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from camera_plugins.sim.identity import Head, head_for
-from camera_plugins.sim.optics import pixels_to_rays
+from camera_plugins.sim.optics import RayTable
 from camera_plugins.sim.props import mask_for, print_for, screen_for, torso_for
 from camera_plugins.sim.raycast import CLOTH, PAPER, SCREEN, SKIN, PlacedSurface
 from camera_plugins.sim.scene import FaceSpec, Presentation
@@ -68,8 +68,8 @@ def place_face(spec: FaceSpec, colour: Intrinsics, depth_to_colour: Extrinsics) 
     """Surfaces of ``spec`` in the depth camera's frame."""
     r_ext = depth_to_colour.rotation_matrix()
     t_ext = depth_to_colour.translation_vector_mm()
-    pixel = np.array([[spec.position[0] * colour.width_px, spec.position[1] * colour.height_px]])
-    ray = np.append(pixels_to_rays(colour, pixel)[0], 1.0)
+    ray = np.array(RayTable.of(colour).ray_at(spec.position[0] * colour.width_px,
+                                               spec.position[1] * colour.height_px) + (1.0,))
     nose_colour = ray * spec.distance_mm
     nose = r_ext.T @ (nose_colour - t_ext)
     facing = look_at(r_ext.T @ nose_colour)

@@ -4,7 +4,7 @@ Within the surface's region of interest each ray is marched from the surface's f
 its deepest point in a few steps, sampling the height map with ``cv2.remap``; the first step
 that lands behind the surface brackets the hit, and a few secant steps refine it. Smooth
 surfaces skip the march (fixed-point steps converge on them), and large ones are cast on a
-coarser grid first and refined per pixel. The ray
+coarser grid and interpolated. The ray
 parameter is the z of the hit in the casting camera's frame (rays have unit z), so it is the
 depth that camera would measure.
 """
@@ -53,7 +53,7 @@ class PlacedSurface:
     #: March step along depth (the finest relief it must not step over); 0 for smooth surfaces,
     #: which need no march: fixed-point steps from the front plane converge on them.
     step_mm: float = 0.0
-    #: Find hits on a grid this many times coarser first, then refine per pixel.
+    #: Cast on a grid this many times coarser and interpolate (large smooth surfaces).
     subsample: int = 1
 
 
@@ -85,15 +85,11 @@ class _Rays:
         field = surface.field
         self.field = field
         self.rows, self.cols = rows, cols
-        rx = rays.ray_x[rows, cols]
-        ry = rays.ray_y[rows, cols]
         self.rot32 = rot.astype(np.float32)
-        r = self.rot32
         o = -(rot.T @ origin)
         self.o = o.astype(np.float32)
-        self.dx = r[0, 0] * rx + r[1, 0] * ry + r[2, 0]
-        self.dy = r[0, 1] * rx + r[1, 1] * ry + r[2, 1]
-        dz = r[0, 2] * rx + r[1, 2] * ry + r[2, 2]
+        d = cv2.transform(rays.ray_xyz[rows, cols], self.rot32.T.copy())
+        self.dx, self.dy, dz = d[..., 0], d[..., 1], d[..., 2]
         self.facing = dz > 0.05
         self.dz = np.where(self.facing, dz, np.float32(1.0))
         inv_texel = np.float32(1.0 / field.texel_mm)
@@ -123,25 +119,38 @@ class _Rays:
         return t, self.covered(t)
 
     def march(self, step_mm: float, refine_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """First crossing into the relief, bracketed by depth steps, refined by secants."""
+        """First crossing into the relief, bracketed by depth steps, refined by secants.
+
+        Step k puts every ray at depth k·step behind the front plane (a scalar: rays start on the
+        plane and advance by equal depth), so a crossing test is one comparison per pixel."""
         span = self.field.max_depth_mm
         n_steps = max(1, math.ceil(span / step_mm))
-        t_step = np.float32(span / n_steps) / self.dz
-        t_prev = self.t_front
-        f_prev = -self.gap(t_prev, self.sample(t_prev))
-        found = f_prev >= 0
-        t_lo, f_lo, t_hi, f_hi = t_prev.copy(), f_prev.copy(), t_prev.copy(), f_prev.copy()
-        for k in range(1, n_steps + 1):
-            t_k = self.t_front + np.float32(k) * t_step
-            f_k = -self.gap(t_k, self.sample(t_k))
-            crossing = f_k >= 0
-            crossing &= ~found
-            np.copyto(t_lo, t_prev, where=crossing)
-            np.copyto(f_lo, f_prev, where=crossing)
-            np.copyto(t_hi, t_k, where=crossing)
-            np.copyto(f_hi, f_k, where=crossing)
-            found |= crossing
-            t_prev, f_prev = t_k, f_k
+        depth_step = np.float32(span / n_steps)
+        t_step = depth_step / self.dz
+        mx = self.mx_o + self.t_front * self.dx_t
+        my = self.my_o + self.t_front * self.dy_t
+        mx_step, my_step = t_step * self.dx_t, t_step * self.dy_t
+        heights = np.empty((n_steps + 1,) + mx.shape, np.float32)
+        first = np.full(mx.shape, n_steps + 1, np.int8)  # first step at or behind the surface
+        crossing = np.empty(mx.shape, bool)
+        for k in range(n_steps + 1):
+            if k:
+                mx += mx_step
+                my += my_step
+            cv2.remap(self.field.depth_map, mx, my, cv2.INTER_LINEAR, dst=heights[k],
+                      borderMode=cv2.BORDER_CONSTANT, borderValue=self._cliff)
+            np.less_equal(heights[k], depth_step * k, out=crossing)
+            crossing &= first > n_steps
+            np.copyto(first, k, where=crossing)
+        found = first <= n_steps
+        k_hi = np.minimum(first, n_steps).astype(np.intp)
+        k_lo = np.maximum(k_hi - 1, 0)
+        depth_hi = k_hi.astype(np.float32) * depth_step
+        depth_lo = k_lo.astype(np.float32) * depth_step
+        t_hi = self.t_front + depth_hi / self.dz
+        t_lo = self.t_front + depth_lo / self.dz
+        f_hi = depth_hi - np.take_along_axis(heights, k_hi[None], 0)[0]
+        f_lo = depth_lo - np.take_along_axis(heights, k_lo[None], 0)[0]
         t = t_hi
         for _ in range(refine_steps):
             denominator = f_hi - f_lo
@@ -163,7 +172,8 @@ class _Rays:
         mx, my = self.field.texel_coordinates(lx, ly)
         appearance = cv2.remap(self.field.appearance_map, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         geometry = cv2.remap(self.field.geometry_map, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        normal_cam = cv2.transform(np.ascontiguousarray(geometry[..., :3]), self.rot32)
+        # Rotate the normal (first three channels); the fourth, emission, is dropped by the 3×4 matrix.
+        normal_cam = cv2.transform(geometry, np.hstack([self.rot32, np.zeros((3, 1), np.float32)]))
         return Hit(self.rows, self.cols, mask, t, appearance, geometry[..., 3], normal_cam, lx, ly)
 
 
@@ -192,28 +202,19 @@ def cast(surface: PlacedSurface, rays: RayTable, cam_rotation: np.ndarray, cam_t
     return r.hit(t, mask)
 
 
-def cast_coarse_to_fine(surface: PlacedSurface, rays: RayTable, coarse_rays: RayTable, factor: int,
-                        cam_rotation: np.ndarray, cam_translation_mm: np.ndarray) -> Hit | None:
-    """Find hits on a ``factor``-times coarser ray grid, then refine them on the full grid.
-
-    The coarse hit depth, interpolated, starts two fixed-point steps per full-resolution ray:
-    a quarter of the marching work at the cost of up to one coarse pixel at silhouettes."""
-    coarse = cast(surface, coarse_rays, cam_rotation, cam_translation_mm)
-    if coarse is None:
-        return None
-    h, w = rays.ray_x.shape
-    rows = slice(coarse.rows.start * factor, min(coarse.rows.stop * factor, h))
-    cols = slice(coarse.cols.start * factor, min(coarse.cols.stop * factor, w))
-    size = (coarse.mask.shape[1] * factor, coarse.mask.shape[0] * factor)
+def upsample(hit: Hit, factor: int, shape: tuple[int, int]) -> Hit:
+    """A hit cast on a ``factor``-times coarser ray grid, interpolated to the full grid (for large
+    smooth surfaces such as torsos, whose edges may then be a coarse pixel off)."""
+    rows = slice(hit.rows.start * factor, min(hit.rows.stop * factor, shape[0]))
+    cols = slice(hit.cols.start * factor, min(hit.cols.stop * factor, shape[1]))
     n_rows, n_cols = rows.stop - rows.start, cols.stop - cols.start
-    # Misses carry the front plane's depth into the interpolation, which pulls neighbours forward
-    # only by a fixed-point step's worth.
-    t0 = cv2.resize(coarse.z_mm, size, interpolation=cv2.INTER_LINEAR)[:n_rows, :n_cols]
-    mask0 = cv2.resize(coarse.mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)[:n_rows, :n_cols]
-    rot, origin = _pose_in(surface, cam_rotation, cam_translation_mm)
-    r = _Rays(surface, rays, rot, origin, rows, cols)
-    t, covered = r.fixed_point(np.maximum(t0, r.t_front), 2)
-    return r.hit(t, covered & mask0.astype(bool))
+    size = (hit.mask.shape[1] * factor, hit.mask.shape[0] * factor)
+
+    def up(a: np.ndarray, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+        return cv2.resize(a, size, interpolation=interpolation)[:n_rows, :n_cols]
+
+    return Hit(rows, cols, up(hit.mask.view(np.uint8), cv2.INTER_NEAREST).view(bool), up(hit.z_mm),
+               up(hit.appearance), up(hit.emission), up(hit.normal_cam), up(hit.local_x_mm), up(hit.local_y_mm))
 
 
 def _region_of_interest(field: TexturedHeightField, rot: np.ndarray, origin: np.ndarray, rays: RayTable

@@ -15,16 +15,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
-from camera_plugins.sim.camera_models import CameraModel, camera_model
+from camera_plugins.sim import camera_models
+from camera_plugins.sim.camera_models import CameraModel
 from camera_plugins.sim.optics import RayTable, project
 from camera_plugins.sim.placement import PlacedFace, place_face
-from camera_plugins.sim.raycast import Hit, PlacedSurface, cast, cast_coarse_to_fine
+from camera_plugins.sim.raycast import Hit, PlacedSurface, cast, upsample
 from camera_plugins.sim.room import RoomView, view_room
 from camera_plugins.sim.scene import Lighting, Scene
 from camera_plugins.sim.sensors import (
-    DepthPhysics, NoiseBank, coded_light_depth, encode_colour, encode_depth, encode_ir, time_of_flight_depth,
+    ColourNoise, DepthPhysics, DepthResponse, NoiseBank, coded_light_response, encode_colour, encode_depth,
+    encode_ir, ir_response, time_of_flight_response,
 )
 from edge.frames import FaceTruth, FrameSet, Geometry, SceneTruth, Timestamps
 
@@ -32,16 +35,32 @@ from edge.frames import FaceTruth, FrameSet, Geometry, SceneTruth, Timestamps
 _TOWARDS_LIGHT = (np.array([-0.25, -0.75, -0.6]) / np.linalg.norm([-0.25, -0.75, -0.6])).astype(np.float32)
 _AMBIENT = 0.42
 _KEY = 0.7
-#: (exposure, noise in digital numbers) of the colour sensor per lighting.
+#: (exposure, noise σ in 8-bit numbers) of the colour sensor per lighting: in low light the
+#: auto-exposure runs out and the gain that remains shows as noise.
 _COLOUR_SENSOR = {Lighting.NORMAL: (1.0, 1.5), Lighting.LOW: (0.12, 5.0)}
 #: Returned near-IR at 1 m from a facing surface of reflectance 1, relative to the IR stream's full
 #: scale: the illuminators differ in power (the paper notes the cameras' IR differ in emission power).
 _ILLUMINATOR_GAIN = {"coded_light": 0.30, "time_of_flight": 0.36}
 _GLINT = 6.0
-#: Rooms (each ~17 MB of views at 640×480) kept per renderer; datasets cycle through many.
-_ROOMS_KEPT = 4
 #: The illuminator is small and the screen a sharp mirror: its glint is a spot ~1° across.
 _GLINT_SHARPNESS = 5000.0
+#: Rooms kept per renderer; datasets cycle through many.
+_ROOMS_KEPT = 4
+#: Depth pixels left of a surface that its projector shadow may reach (SR300 at 0.4 m: ~36 px).
+_SHADOW_MARGIN_PX = 48
+
+
+@dataclass(frozen=True)
+class _Room:
+    """One room as this camera sees it, with everything about it that does not change per frame."""
+
+    colour_view: RoomView
+    colour_u8: dict[Lighting, np.ndarray]
+    depth_view: RoomView
+    returned: np.ndarray
+    response: DepthResponse
+    ir_level: np.ndarray
+    ir_sigma: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -62,8 +81,7 @@ class SimRenderer:
 
     def __init__(self, camera_model: str = "sr300", colour_resolution: str = "640x480", seed: int = 0,
                  physics: DepthPhysics = DepthPhysics()) -> None:
-        from camera_plugins.sim.camera_models import camera_model as lookup
-        self.model: CameraModel = lookup(camera_model)
+        self.model: CameraModel = camera_models.camera_model(camera_model)
         self.colour_intrinsics = self.model.colour_intrinsics(colour_resolution)
         self.depth_intrinsics = self.model.depth_intrinsics
         self.seed = int(seed)
@@ -73,34 +91,35 @@ class SimRenderer:
         self._coarse_rays: dict[tuple[int, int], RayTable] = {}
         self.r_ext = self.model.depth_to_colour.rotation_matrix()
         self.t_ext = self.model.depth_to_colour.translation_vector_mm()
-        self._rooms: dict[int, tuple[RoomView, RoomView]] = {}
+        self._gain = _ILLUMINATOR_GAIN[self.model.depth_principle]
+        self._rooms: dict[int, _Room] = {}
         dshape = self.depth_intrinsics.shape
         self._depth_noise = NoiseBank(self.seed, dshape)
         self._depth_uniform = NoiseBank(self.seed + 1, dshape, uniform=True)
         self._ir_noise = NoiseBank(self.seed + 2, dshape)
-        self._colour_noise = NoiseBank(self.seed + 3, self.colour_intrinsics.shape + (3,))
-        self._identity = (np.eye(3), np.zeros(3))
+        cshape = self.colour_intrinsics.shape + (3,)
+        self._colour_noise = {lighting: ColourNoise(self.seed + 3 + i, cshape, noise)
+                              for i, (lighting, (_, noise)) in enumerate(_COLOUR_SENSOR.items())}
 
-    def _room(self, background_seed: int) -> tuple[RoomView, RoomView]:
+    # -- per room, once ---------------------------------------------------------------------------
+    def _room(self, background_seed: int) -> _Room:
         if background_seed in self._rooms:
             self._rooms[background_seed] = self._rooms.pop(background_seed)  # most recently used last
-        else:
-            while len(self._rooms) >= _ROOMS_KEPT:
-                self._rooms.pop(next(iter(self._rooms)))
-            self._rooms[background_seed] = (
-                view_room(self.depth_rays, np.eye(3), np.zeros(3), background_seed),
-                view_room(self.colour_rays, self.r_ext, self.t_ext, background_seed),
-            )
-        return self._rooms[background_seed]
-
-    def _cast(self, surface: PlacedSurface, rays: RayTable, rotation: np.ndarray, translation: np.ndarray
-              ) -> Hit | None:
-        if surface.subsample <= 1:
-            return cast(surface, rays, rotation, translation)
-        key = (id(rays), surface.subsample)
-        if key not in self._coarse_rays:
-            self._coarse_rays[key] = rays.coarse(surface.subsample)
-        return cast_coarse_to_fine(surface, rays, self._coarse_rays[key], surface.subsample, rotation, translation)
+            return self._rooms[background_seed]
+        while len(self._rooms) >= _ROOMS_KEPT:
+            self._rooms.pop(next(iter(self._rooms)))
+        depth_view = view_room(self.depth_rays, np.eye(3), np.zeros(3), background_seed)
+        colour_view = view_room(self.colour_rays, self.r_ext, self.t_ext, background_seed)
+        returned = (self._gain * depth_view.nir_reflectance * depth_view.cos_view
+                    / np.maximum(depth_view.range_m, 0.1) ** 2).astype(np.float32)
+        response = self._depth_response(depth_view.z_mm, returned, depth_view.cos_view,
+                                        np.zeros(returned.shape, bool), (slice(None), slice(None)))
+        response = response.in_raw_units(self.model)
+        room = _Room(colour_view, {lighting: encode_colour(colour_view.colour, exposure)
+                                   for lighting, (exposure, _) in _COLOUR_SENSOR.items()},
+                     depth_view, returned, response, *ir_response(returned, self.model))
+        self._rooms[background_seed] = room
+        return room
 
     def prepare(self, scene: Scene) -> None:
         """Build what rendering ``scene`` needs (room views, heads, props) ahead of time."""
@@ -108,44 +127,17 @@ class SimRenderer:
         for face in scene.faces:
             place_face(face, self.colour_intrinsics, self.model.depth_to_colour)
 
+    # -- per frame --------------------------------------------------------------------------------
     def render_raw(self, scene: Scene, frame_index: int) -> RawFrame:
+        """The frame as the sensor sends it (camera's raw depth units and invalid code)."""
         for face in scene.faces:
             self.model.check_distance(face.distance_mm)
         rng = np.random.default_rng([self.seed & 0xFFFFFFFF, int(frame_index), 0x51])
-        depth_room, colour_room = self._room(scene.background_seed)
+        room = self._room(scene.background_seed)
         placed = [place_face(f, self.colour_intrinsics, self.model.depth_to_colour) for f in scene.faces]
         surfaces = [s for p in placed for s in p.surfaces]
-
-        # Colour stream and the true depth in colour geometry.
-        z_colour = colour_room.z_mm.copy()
-        colour = colour_room.colour.copy()
-        for surface in surfaces:
-            hit = self._cast(surface, self.colour_rays, self.r_ext, self.t_ext)
-            if hit is not None:
-                self._composite_colour(hit, surface.material.emissive, z_colour, colour)
-        exposure, noise_dn = _COLOUR_SENSOR[scene.lighting]
-        colour_bgr = encode_colour(colour, exposure, noise_dn, self._colour_noise.take(rng))
-
-        # Depth and IR: one sensor, one geometry.
-        z_depth = depth_room.z_mm.copy()
-        gain = _ILLUMINATOR_GAIN[self.model.depth_principle]
-        returned = gain * depth_room.nir_reflectance * depth_room.cos_view / np.maximum(depth_room.range_m, 0.1) ** 2
-        cos_view = depth_room.cos_view.copy()
-        glossy = np.zeros(z_depth.shape, bool)
-        for surface in surfaces:
-            hit = self._cast(surface, self.depth_rays, *self._identity)
-            if hit is not None:
-                self._composite_depth(hit, surface.material.glossy, gain, z_depth, returned, cos_view, glossy)
-        gauss = self._depth_noise.take(rng)
-        uniform = self._depth_uniform.take(rng)
-        if self.model.depth_principle == "coded_light":
-            measured = coded_light_depth(z_depth, returned, cos_view, glossy, self.depth_rays.ray_x, self.model,
-                                         gauss, uniform, self.physics)
-        else:
-            measured = time_of_flight_depth(z_depth, returned, self.model, gauss, uniform, self.physics)
-        depth_raw = encode_depth(measured, self.model)
-        ir = encode_ir(returned, self.model, self._ir_noise.take(rng))
-
+        colour_bgr, z_colour = self._render_colour(surfaces, room, scene.lighting, rng)
+        depth_raw, ir = self._render_depth_and_ir(surfaces, room, rng)
         truth = SceneTruth(tuple(self._face_truths(placed)), scene.lighting.value, z_colour)
         return RawFrame(self.model.name, int(frame_index), frame_index * 1000.0 / self.model.fps,
                         colour_bgr, depth_raw, ir, truth)
@@ -165,40 +157,96 @@ class SimRenderer:
             depth_geometry=Geometry.DEPTH_SENSOR, ir_geometry=Geometry.DEPTH_SENSOR, truth=raw.truth,
         )
 
-    def _composite_colour(self, hit: Hit, emissive: bool, z_buffer: np.ndarray, colour: np.ndarray) -> None:
-        z_roi = z_buffer[hit.rows, hit.cols]
-        write = hit.mask & (hit.z_mm < z_roi)
-        if not write.any():
-            return
-        lambert = np.clip(hit.normal_cam @ _TOWARDS_LIGHT, 0, 1)
-        albedo = hit.appearance[..., :3]
-        light = _AMBIENT + _KEY * lambert
-        if emissive:
-            # A screen shows its picture whatever the room light; elsewhere (bezel) it is lit.
-            emission = hit.emission
-            light = light * (1.0 - emission) + 1.1 * emission
-        np.copyto(z_roi, hit.z_mm, where=write)
-        np.copyto(colour[hit.rows, hit.cols], albedo * light[..., None], where=write[..., None])
+    def _cast(self, surface: PlacedSurface, rays: RayTable, rotation: np.ndarray, translation: np.ndarray
+              ) -> Hit | None:
+        if surface.subsample <= 1:
+            return cast(surface, rays, rotation, translation)
+        key = (id(rays), surface.subsample)
+        if key not in self._coarse_rays:
+            self._coarse_rays[key] = rays.coarse(surface.subsample)
+        hit = cast(surface, self._coarse_rays[key], rotation, translation)
+        return None if hit is None else upsample(hit, surface.subsample, rays.ray_x.shape)
 
-    def _composite_depth(self, hit: Hit, glossy_surface: bool, gain: float, z_buffer: np.ndarray,
+    def _render_colour(self, surfaces: list[PlacedSurface], room: _Room, lighting: Lighting,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """8-bit BGR and the true depth in colour geometry (z-buffer of the colour camera)."""
+        exposure, _ = _COLOUR_SENSOR[lighting]
+        z_buffer = room.colour_view.z_mm.copy()
+        image = room.colour_u8[lighting].copy()
+        for surface in surfaces:
+            hit = self._cast(surface, self.colour_rays, self.r_ext, self.t_ext)
+            if hit is None:
+                continue
+            z_roi = z_buffer[hit.rows, hit.cols]
+            write = hit.mask & (hit.z_mm < z_roi)
+            if not write.any():
+                continue
+            light = _AMBIENT + _KEY * np.clip(cv2.transform(hit.normal_cam, _TOWARDS_LIGHT[None, :]), 0, 1)
+            if surface.material.emissive:
+                # A screen shows its picture whatever the room light; its bezel is lit as usual.
+                light = light * (1.0 - hit.emission) + np.float32(1.1 / exposure) * hit.emission
+            shaded = encode_colour(hit.appearance[..., :3] * light[..., None], exposure)
+            write_mask = write.view(np.uint8)
+            cv2.copyTo(hit.z_mm, write_mask, z_roi)
+            cv2.copyTo(shaded, write_mask, image[hit.rows, hit.cols])
+        self._colour_noise[lighting].apply(image, rng)
+        return image, z_buffer
+
+    def _render_depth_and_ir(self, surfaces: list[PlacedSurface], room: _Room, rng: np.random.Generator
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw depth and IR of the depth sensor: the room's fixed response, with the scene and the
+        sensor physics recomputed only in the region the surfaces of this frame touch."""
+        hits = [(hit, surface.material.glossy) for surface in surfaces
+                if (hit := self._cast(surface, self.depth_rays, np.eye(3), np.zeros(3))) is not None]
+        gauss = self._depth_noise.take(rng)
+        uniform = self._depth_uniform.take(rng)
+        ir_gauss = self._ir_noise.take(rng)
+        raw = room.response.draw(gauss, uniform)
+        ir = room.ir_sigma * ir_gauss
+        ir += room.ir_level
+        if hits:
+            touched = hits[0][0].rows, hits[0][0].cols
+            for hit, _ in hits[1:]:
+                touched = _union(touched, (hit.rows, hit.cols))
+            region = _widen(touched, raw.shape, self.model.illuminator_baseline_mm > 0)
+            z_buffer = room.depth_view.z_mm[region].copy()
+            returned = room.returned[region].copy()
+            cos_view = room.depth_view.cos_view[region].copy()
+            glossy = np.zeros(z_buffer.shape, bool)
+            for hit, glossy_surface in hits:
+                self._composite_depth(hit, region, glossy_surface, z_buffer, returned, cos_view, glossy)
+            pattern_lost = glossy & (uniform[region] < np.float32(self.physics.coded_glossy_dropout))
+            response = self._depth_response(z_buffer, returned, cos_view, pattern_lost, region)
+            raw[region] = response.in_raw_units(self.model).draw(gauss[region], uniform[region])
+            level, sigma = ir_response(returned, self.model)
+            ir[region] = level + sigma * ir_gauss[region]
+        return encode_depth(raw), encode_ir(ir, self.model)
+
+    def _depth_response(self, z_mm, returned, cos_view, pattern_lost, region) -> DepthResponse:
+        if self.model.depth_principle == "coded_light":
+            return coded_light_response(z_mm, returned, cos_view, pattern_lost, self.depth_rays.ray_x[region],
+                                        self.model, self.physics)
+        return time_of_flight_response(z_mm, returned, self.model, self.physics)
+
+    def _composite_depth(self, hit: Hit, region: tuple[slice, slice], glossy_surface: bool, z_buffer: np.ndarray,
                          returned: np.ndarray, cos_view: np.ndarray, glossy: np.ndarray) -> None:
-        z_roi = z_buffer[hit.rows, hit.cols]
+        """Write a hit into the region's buffers where it is the nearest surface so far."""
+        local = (slice(hit.rows.start - region[0].start, hit.rows.stop - region[0].start),
+                 slice(hit.cols.start - region[1].start, hit.cols.stop - region[1].start))
+        z_roi = z_buffer[local]
         write = hit.mask & (hit.z_mm < z_roi)
-        if not write.any():
-            return
-        rx = self.depth_rays.ray_x[hit.rows, hit.cols]
-        ry = self.depth_rays.ray_y[hit.rows, hit.cols]
+        rays = self.depth_rays.ray_xyz[hit.rows, hit.cols]
         length = self.depth_rays.ray_length[hit.rows, hit.cols]
-        n = hit.normal_cam
-        cos = np.clip(-(n[..., 0] * rx + n[..., 1] * ry + n[..., 2]) / length, 0, 1)
-        range_m = hit.z_mm * length * np.float32(0.001)
-        signal = gain * hit.appearance[..., 3] * cos / (range_m * range_m)
+        cos = np.clip(-np.einsum("hwc,hwc->hw", hit.normal_cam, rays) / length, 0, 1)
+        # The illuminator sits at the camera: Lambertian return falling off as 1/r².
+        falloff = np.float32(self._gain) / (hit.z_mm * length * np.float32(0.001)) ** 2
+        signal = hit.appearance[..., 3] * cos * falloff
         if glossy_surface:
-            signal = signal + gain * _GLINT * cos ** _GLINT_SHARPNESS / (range_m * range_m)
-        np.copyto(glossy[hit.rows, hit.cols], glossy_surface, where=write)
+            signal += np.float32(_GLINT) * cos ** np.float32(_GLINT_SHARPNESS) * falloff
+            np.copyto(glossy[local], True, where=write)
         np.copyto(z_roi, hit.z_mm, where=write)
-        np.copyto(returned[hit.rows, hit.cols], signal, where=write)
-        np.copyto(cos_view[hit.rows, hit.cols], cos, where=write)
+        np.copyto(returned[local], signal, where=write)
+        np.copyto(cos_view[local], cos, where=write)
 
     def _face_truths(self, placed: list[PlacedFace]) -> list[FaceTruth]:
         truths = []
@@ -222,3 +270,19 @@ class SimRenderer:
                 roll_deg=float(s.roll_deg),
             ))
         return truths
+
+
+def _union(a: tuple[slice, slice] | None, b: tuple[slice, slice]) -> tuple[slice, slice]:
+    if a is None:
+        return b
+    return (slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
+            slice(min(a[1].start, b[1].start), max(a[1].stop, b[1].stop)))
+
+
+def _widen(region: tuple[slice, slice], shape: tuple[int, int], shadows: bool) -> tuple[slice, slice]:
+    """The region whose sensor response a surface can change: its own pixels, one more for edge
+    effects, and for coded light the projector shadow it casts to its left."""
+    rows, cols = region
+    left = _SHADOW_MARGIN_PX if shadows else 2
+    return (slice(max(rows.start - 2, 0), min(rows.stop + 2, shape[0])),
+            slice(max(cols.start - left, 0), min(cols.stop + 2, shape[1])))

@@ -62,20 +62,50 @@ class DepthPhysics:
     saturation: float = 1.4
 
 
-def coded_light_depth(z_mm: np.ndarray, signal: np.ndarray, cos_view: np.ndarray, glossy: np.ndarray,
-                      ray_x: np.ndarray, model: CameraModel, gauss: np.ndarray, uniform: np.ndarray,
-                      physics: DepthPhysics = DepthPhysics()) -> np.ndarray:
-    """Measured depth in mm (0 = no depth) of an SR300-like coded-light sensor."""
+@dataclass
+class DepthResponse:
+    """What a depth sensor reports for each pixel, before its per-frame noise draw:
+    measured = base + sigma·gauss + span·uniform (0 where there is no depth)."""
+
+    base_mm: np.ndarray
+    sigma_mm: np.ndarray
+    #: Flying pixels (rows, columns, span): the mixed return lands anywhere across the span
+    #: beyond base. Few pixels, so kept sparse.
+    flying: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def draw(self, gauss: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+        depth = self.sigma_mm * gauss
+        depth += self.base_mm
+        if self.flying is not None:
+            rows, cols, span = self.flying
+            depth[rows, cols] += span * uniform[rows, cols]
+        return depth
+
+    def in_raw_units(self, model: CameraModel) -> DepthResponse:
+        """The same response in the camera's raw units, ready to truncate to uint16: rounding
+        offset included, and no-depth pixels at the camera's invalid code (with no noise)."""
+        per_mm = np.float32(1.0 / model.depth_scale_mm)
+        valid = self.base_mm > 0
+        base = np.where(valid, self.base_mm * per_mm + np.float32(0.5), np.float32(model.invalid_depth_code))
+        flying = None if self.flying is None else (self.flying[0], self.flying[1], self.flying[2] * per_mm)
+        return DepthResponse(base.astype(np.float32), (self.sigma_mm * per_mm).astype(np.float32), flying)
+
+
+def coded_light_response(z_mm: np.ndarray, signal: np.ndarray, cos_view: np.ndarray, pattern_lost: np.ndarray,
+                         ray_x: np.ndarray, model: CameraModel, physics: DepthPhysics = DepthPhysics()
+                         ) -> DepthResponse:
+    """An SR300-like coded-light sensor. ``pattern_lost`` marks pixels whose pattern a glossy
+    surface mirrored away this frame."""
     low, high = model.range_mm
-    cos = np.maximum(cos_view, 0.05)
+    cos = np.maximum(cos_view, np.float32(0.05))
     z_m = z_mm * np.float32(0.001)
-    sigma = physics.coded_sigma_at_1m_mm * z_m * z_m / np.sqrt(cos)
-    depth = z_mm + sigma * gauss
     valid = (z_mm >= low) & (z_mm <= high) & (signal >= physics.coded_min_signal) & \
         (signal <= physics.saturation) & (cos_view >= physics.coded_min_cos)
-    valid &= ~(glossy & (uniform < physics.coded_glossy_dropout))
+    valid &= ~pattern_lost
     valid &= ~projector_shadow(z_mm, ray_x, model.illuminator_baseline_mm)
-    return np.where(valid, depth, np.float32(0)).astype(np.float32)
+    sigma = np.float32(physics.coded_sigma_at_1m_mm) * z_m * z_m / np.sqrt(cos)
+    zero = np.float32(0)
+    return DepthResponse(np.where(valid, z_mm, zero), np.where(valid, sigma, zero))
 
 
 def projector_shadow(z_mm: np.ndarray, ray_x: np.ndarray, baseline_mm: float) -> np.ndarray:
@@ -94,42 +124,63 @@ def projector_shadow(z_mm: np.ndarray, ray_x: np.ndarray, baseline_mm: float) ->
     return projector_x > min_after + np.float32(1e-4)
 
 
-def time_of_flight_depth(z_mm: np.ndarray, amplitude: np.ndarray, model: CameraModel, gauss: np.ndarray,
-                         uniform: np.ndarray, physics: DepthPhysics = DepthPhysics()) -> np.ndarray:
-    """Measured depth in mm (0 = no depth) of a DCAM710-like time-of-flight sensor."""
+def time_of_flight_response(z_mm: np.ndarray, amplitude: np.ndarray, model: CameraModel,
+                            physics: DepthPhysics = DepthPhysics()) -> DepthResponse:
+    """A DCAM710-like time-of-flight sensor."""
     low, high = model.range_mm
-    amp = np.maximum(amplitude, 1e-3)
-    sigma = physics.tof_sigma_at_1m_mm * (z_mm * np.float32(0.001)) / np.sqrt(amp)
-    depth = z_mm + sigma * gauss
+    amp = np.maximum(amplitude, np.float32(1e-3))
+    sigma = np.float32(physics.tof_sigma_at_1m_mm) * (z_mm * np.float32(0.001)) / np.sqrt(amp)
     # Flying pixels: where the 3×3 footprint spans a depth edge the two returns' phases mix.
     kernel = np.ones((3, 3), np.uint8)
     near = cv2.erode(z_mm, kernel)
     far = cv2.dilate(z_mm, kernel)
-    edge = (far - near) > physics.tof_flying_edge_mm
-    depth = np.where(edge, near + uniform * (far - near), depth)
-    valid = (depth >= low) & (depth <= high) & (amplitude >= physics.tof_min_amplitude) & \
+    span = far - near
+    edge = span > physics.tof_flying_edge_mm
+    valid = (z_mm >= low) & (z_mm <= high) & (amplitude >= physics.tof_min_amplitude) & \
         (amplitude <= physics.saturation)
-    return np.where(valid, depth, np.float32(0)).astype(np.float32)
+    zero = np.float32(0)
+    base = np.where(edge, near, z_mm)
+    rows, cols = np.nonzero(valid & edge)
+    return DepthResponse(np.where(valid, base, zero), np.where(valid & ~edge, sigma, zero),
+                         (rows, cols, span[rows, cols]))
 
 
-def encode_depth(depth_mm: np.ndarray, model: CameraModel) -> np.ndarray:
-    """Raw depth as the camera sends it: units of ``depth_scale_mm``, invalid as the camera's code."""
-    raw = np.rint(depth_mm * np.float32(1.0 / model.depth_scale_mm))
-    raw = np.clip(raw, 0, 0xFFFE).astype(np.uint16)
-    if model.invalid_depth_code:
-        raw[depth_mm <= 0] = model.invalid_depth_code
-    return raw
+def encode_depth(raw: np.ndarray) -> np.ndarray:
+    """uint16 raw depth from a draw of a response in raw units (see ``in_raw_units``)."""
+    return raw.astype(np.uint16)
 
 
-def encode_ir(radiance: np.ndarray, model: CameraModel, gauss: np.ndarray) -> np.ndarray:
-    """IR image in the camera's dtype: shot-like noise, clipped at full scale."""
+def ir_response(radiance: np.ndarray, model: CameraModel) -> tuple[np.ndarray, np.ndarray]:
+    """Mean IR level in the stream's units and its noise σ (read noise plus shot noise)."""
     scale = np.float32(model.ir_full_scale)
-    value = radiance * scale + gauss * (np.float32(0.004) * scale + np.sqrt(np.maximum(radiance, 0) * scale) * 0.3)
-    return np.clip(value, 0, scale).astype(model.ir_dtype)
+    level = radiance * scale
+    return level, np.float32(0.004) * scale + np.float32(0.3) * np.sqrt(np.maximum(level, 0))
 
 
-def encode_colour(linear_bgr: np.ndarray, exposure: float, noise_dn: float, gauss: np.ndarray) -> np.ndarray:
-    """8-bit BGR from linear radiance: exposure, sensor noise, display gamma."""
-    value = np.sqrt(np.clip(linear_bgr * np.float32(exposure), 0, 1)) * np.float32(255.0)
-    value += gauss * np.float32(noise_dn)
-    return np.clip(value, 0, 255).astype(np.uint8)
+def encode_ir(level: np.ndarray, model: CameraModel) -> np.ndarray:
+    """IR image in the camera's dtype, clipped at full scale (``level`` already carries its noise)."""
+    np.clip(level, 0, np.float32(model.ir_full_scale), out=level)
+    return level.astype(model.ir_dtype)
+
+
+def encode_colour(radiance_bgr: np.ndarray, exposure: float) -> np.ndarray:
+    """8-bit BGR: exposure and saturation (albedos are authored display-referred, so no gamma);
+    noise is added later, in 8 bits."""
+    return cv2.convertScaleAbs(radiance_bgr, alpha=255.0 * exposure)
+
+
+class ColourNoise:
+    """Sensor noise added to 8-bit frames with saturating integer arithmetic (cheap per frame)."""
+
+    def __init__(self, seed: int, shape: tuple[int, ...], sigma_dn: float) -> None:
+        bank = NoiseBank(seed, shape)
+        values = np.rint(bank.field * np.float32(sigma_dn))
+        self._up = np.clip(values, 0, 255).astype(np.uint8)
+        self._down = np.clip(-values, 0, 255).astype(np.uint8)
+        self.shape = shape
+
+    def apply(self, image: np.ndarray, rng: np.random.Generator) -> None:
+        dy, dx = rng.integers(0, _BANK_MARGIN, 2)
+        h, w = self.shape[:2]
+        cv2.add(image, self._up[dy:dy + h, dx:dx + w], dst=image)
+        cv2.subtract(image, self._down[dy:dy + h, dx:dx + w], dst=image)
