@@ -65,13 +65,13 @@ def render_sim_frames(count: int, colour_resolution: str = "640x480", seed: int 
 
 
 def write_sr300_recording(path: Path, frames: list[FrameSet], serial: str = SERIAL,
-                          name: str = DEVICE_NAME) -> SimRecording:
+                          name: str = DEVICE_NAME, product_id: str = "0AA5") -> SimRecording:
     """Record ``frames`` (simulator sr300 FrameSets) as an SR300 ``.bag`` at ``path``."""
     first = frames[0]
     device = rs.software_device()
     for key, value in ((rs.camera_info.name, name), (rs.camera_info.serial_number, serial),
                        (rs.camera_info.firmware_version, FIRMWARE), (rs.camera_info.usb_type_descriptor, "3.0"),
-                       (rs.camera_info.product_id, "0AA5")):
+                       (rs.camera_info.product_id, product_id)):
         # 2.54 names every software device "Software-Device" already: replace it there.
         (device.update_info if device.supports(key) else device.register_info)(key, value)
     depth_sensor = device.add_sensor("Coded-Light Depth Sensor")

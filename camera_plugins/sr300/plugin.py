@@ -171,7 +171,8 @@ class SR300Camera(CameraPlugin):
             ir=np.array(ir.get_data(), dtype=np.uint8, copy=True), ir_full_scale=255,
             colour_intrinsics=c["colour"], depth_intrinsics=c["depth"], depth_to_colour=c["depth_to_colour"],
             depth_geometry=Geometry.COLOUR if aligned else Geometry.DEPTH_SENSOR,
-            ir_geometry=Geometry.COLOUR if aligned and c["align_moves_ir"] else Geometry.DEPTH_SENSOR,
+            # rs.align resamples depth only: IR stays pixel-aligned with the depth sensor.
+            ir_geometry=Geometry.DEPTH_SENSOR,
         )
 
     def _raise_for_missing_frame(self, timeout_s: float) -> None:
@@ -232,8 +233,6 @@ class SR300Camera(CameraPlugin):
             "depth": intrinsics_from_rs(rs, depth.get_intrinsics()),
             "colour": colour_intrinsics,
             "depth_to_colour": extrinsics_from_rs(depth.get_extrinsics_to(colour)),
-            # rs.align resamples every non-colour video stream of the set, IR included.
-            "align_moves_ir": True,
         }
 
     def _describe(self, rs, device, profile, sdk_version: str) -> CameraDescription:
