@@ -99,6 +99,9 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
         optimiser.load_state_dict(state["optimizer_state"])
         scheduler.load_state_dict(state["scheduler_state"])
         generator.set_state(state["generator_state"])
+        torch.set_rng_state(state["torch_rng_state"])  # dropout draws from the global generator
+        if device.type == "cuda" and state.get("cuda_rng_state") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng_state"], device)
         history, start_epoch, best = state["history"], state["epoch"], state["best_val_acer"]
 
     inputs, targets = torch.from_numpy(train_set.inputs), torch.from_numpy(train_set.targets)
@@ -131,6 +134,8 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
             tqdm.write(f"epoch {epoch + 1}: loss {total / seen:.4f}  val ACER@EER {acer:.4f}")
         state = {"train_config": asdict(config), "optimizer_state": optimiser.state_dict(),
                  "scheduler_state": scheduler.state_dict(), "generator_state": generator.get_state(),
+                 "torch_rng_state": torch.get_rng_state(),
+                 "cuda_rng_state": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
                  "epoch": epoch + 1, "history": history, "parameter_count": parameter_count(model), **(extra_state or {})}
         if not acer >= best:  # NaN (no validation set) keeps the latest as best
             best = acer if acer == acer else best
