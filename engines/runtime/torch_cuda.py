@@ -128,7 +128,8 @@ def _torch_with_device(device: str):
         index = torch.device(device).index or 0
         if index >= torch.cuda.device_count():
             raise EngineError(f"torch_cuda backend: {device} does not exist ({torch.cuda.device_count()} "
-                              "CUDA device(s)); set engine.gpu.device_index accordingly")
+                              "CUDA device(s)); set engine.gpu.device_index accordingly, or "
+                              "engine.fallback_to_cpu = true to run ONNX Runtime on the CPU instead")
     elif device != "cpu":
         raise EngineError(f"torch_cuda backend: device must be 'cuda[:n]' or 'cpu', got {device!r}")
     return torch

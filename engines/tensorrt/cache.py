@@ -64,9 +64,11 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 class EngineCache:
-    def __init__(self, directory: str | Path | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, directory: str | Path | None = None, environ: Mapping[str, str] | None = None,
+                 heartbeat_period_s: float = 10.0, heartbeat_extend_s: float = 30.0) -> None:
         self.directory = Path(directory).expanduser() if directory else default_cache_dir(environ)
+        self.heartbeat_period_s = heartbeat_period_s
+        self.heartbeat_extend_s = heartbeat_extend_s
 
     def engine_path(self, key: EngineKey) -> Path:
         return self.directory / key.file_name()
@@ -135,7 +137,8 @@ class EngineCache:
     def _build(self, onnx_path: Path, key: EngineKey, spec: BuildSpec, build: Builder,
                notifier: SdNotifier | None, engine_path: Path) -> None:
         start_s = time.monotonic()
-        with ExtendTimeoutHeartbeat(notifier, f"building TensorRT engine {engine_path.name}"):
+        with ExtendTimeoutHeartbeat(notifier, f"building TensorRT engine {engine_path.name}",
+                                    self.heartbeat_period_s, self.heartbeat_extend_s):
             built = build(onnx_path, spec, self.directory / key.timing_cache_name())
         build_s = time.monotonic() - start_s
         # Engine first, sidecar second: a sidecar never describes bytes that are not all there.
