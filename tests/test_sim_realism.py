@@ -24,7 +24,7 @@ def _sweep(camera: str) -> tuple[dict[tuple[str, tuple[int, int]], list[bool]], 
         for band in BANDS_MM:
             for _ in range(PER_CELL):
                 spec = FaceSpec(
-                    presentation=presentation, identity=int(rng.integers(0, 12)),
+                    presentation=presentation, identity=int(rng.integers(0, 8)),
                     distance_mm=float(rng.uniform(*band)),
                     position=(float(rng.uniform(0.35, 0.65)), float(rng.uniform(0.38, 0.52))),
                     yaw_deg=float(rng.uniform(-30, 30)), pitch_deg=float(rng.uniform(-10, 10)),

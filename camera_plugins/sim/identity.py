@@ -158,9 +158,18 @@ def _paint(s: FaceShape, x: np.ndarray, y: np.ndarray, depth: np.ndarray, identi
     nir = np.full(x.shape, _SKIN_NIR[s.skin_index], np.float32) * mottle
 
     def blend(weight: np.ndarray, bgr, nir_value: float) -> None:
+        """Paint ``bgr`` / ``nir_value`` over the texture with this weight (only where it is > 0)."""
         w = np.clip(weight, 0, 1).astype(np.float32)
-        albedo[:] = albedo * (1 - w[..., None]) + np.asarray(bgr, np.float32) * w[..., None]
-        nir[:] = nir * (1 - w) + nir_value * w
+        rows = np.flatnonzero(w.max(axis=1) > 1e-3)
+        cols = np.flatnonzero(w.max(axis=0) > 1e-3)
+        if rows.size == 0:
+            return
+        box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+        wb = w[box]
+        colour = np.asarray(bgr, np.float32)
+        colour = colour[box] if colour.ndim == 3 else colour
+        albedo[box] += (colour - albedo[box]) * wb[..., None]
+        nir[box] += (np.float32(nir_value) - nir[box]) * wb
 
     red = skin * np.array([0.85, 0.8, 1.1])
     for side in (-1, 1):

@@ -45,9 +45,11 @@ def torso_for(identity: int) -> TexturedHeightField:
     x, y = _grid((-240.0, 240.0), (30.0, 720.0), texel)
     neck = (np.abs(x) < 46) & (y < 170)
     neck_depth = 45.0 - np.sqrt(np.clip(46.0 ** 2 - x ** 2, 0, None)) * 0.8 + 40.0
-    half_width = 60.0 + 160.0 * smoothstep(120.0, 190.0, y)
-    on_body = (y >= 120) & (np.abs(x) < half_width)
-    body_depth = 190.0 - 140.0 * np.sqrt(np.clip(1.0 - (x / half_width) ** 2, 0, 1)) + 0.02 * (y - 120)
+    # Shoulders slope down from the neck (trapezius) and round off into the arms.
+    shoulder_top = 125.0 + 0.28 * np.clip(np.abs(x) - 40.0, 0, None) + 60.0 * smoothstep(150.0, 215.0, np.abs(x))
+    half_width = 215.0 - 12.0 * smoothstep(400.0, 700.0, y)
+    on_body = (y >= shoulder_top) & (np.abs(x) < half_width)
+    body_depth = 190.0 - 140.0 * np.sqrt(np.clip(1.0 - (x / 225.0) ** 2, 0, 1)) + 0.02 * (y - 120)
     depth = np.where(on_body, np.minimum(body_depth, np.where(neck, neck_depth, 1e3)), neck_depth)
     coverage = (neck | on_body).astype(np.float32)
     depth = np.where(coverage > 0, depth, 0).astype(np.float32)
