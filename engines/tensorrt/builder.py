@@ -42,7 +42,7 @@ def build_serialized_engine(onnx_path: Path, spec: BuildSpec, timing_cache_path:
         raise EngineError(f"tensorrt builder: {onnx_path.name} has {network.num_inputs} inputs and "
                           f"{network.num_outputs} outputs; the contract is faces → live_score")
     faces = network.get_input(0)
-    chw = tuple(int(d) for d in faces.shape[1:])
+    chw = tuple(int(d) for d in tuple(faces.shape)[1:])
     if len(chw) != 3 or min(chw) < 1:
         raise EngineError(f"tensorrt builder: input {faces.name!r} of {onnx_path.name} has shape "
                           f"{tuple(faces.shape)}; expected N×C×H×W with fixed C, H, W")

@@ -18,6 +18,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ class CudaInferenceThread(threading.Thread):
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._ready = threading.Event()
         self._setup_error: BaseException | None = None
-        #: Set once set up: the engine file, the profile's largest batch, I/O tensor names.
+        #: Set once set up: the engine file and the largest batch one call may carry.
         self.engine_path: Path | None = None
         self.max_batch = 0
 
@@ -69,7 +70,7 @@ class CudaInferenceThread(threading.Thread):
         while True:
             try:
                 return result.result(timeout=1.0)
-            except TimeoutError:
+            except FutureTimeout:
                 if not self.is_alive():
                     raise EngineError("tensorrt backend: the inference thread died during a call") from None
 
@@ -168,9 +169,9 @@ class _EngineIO:
             raise EngineError(f"tensorrt backend: engine has inputs {inputs} and outputs {outputs}; "
                               "the contract is one input (faces) and one output (live_score)")
         self.input_name, self.output_name = inputs[0], outputs[0]
-        _, _, profile_max = engine.get_tensor_profile_shape(self.input_name, 0)
-        if tuple(profile_max[1:]) != tuple(input_chw):
-            raise EngineError(f"tensorrt backend: engine takes N×{tuple(profile_max[1:])} faces but the "
+        _, _, profile_max = (tuple(shape) for shape in engine.get_tensor_profile_shape(self.input_name, 0))
+        if profile_max[1:] != tuple(input_chw):
+            raise EngineError(f"tensorrt backend: engine takes N×{profile_max[1:]} faces but the "
                               f"processing spec gives N×{tuple(input_chw)}; rebuild it from the matching model")
         self.max_batch = min(int(profile_max[0]), requested_max_batch)
         self.input_chw = tuple(input_chw)
