@@ -53,7 +53,7 @@ class PlacedSurface:
     #: March step along depth (the finest relief it must not step over); 0 for smooth surfaces,
     #: which need no march: fixed-point steps from the front plane converge on them.
     step_mm: float = 0.0
-    #: Cast on a grid this many times coarser and interpolate (large smooth surfaces).
+    #: Cast on a grid this many times coarser and interpolate (large smooth surfaces only).
     subsample: int = 1
 
 
@@ -119,7 +119,8 @@ class _Rays:
         return t, self.covered(t)
 
     def march(self, step_mm: float, refine_steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """First crossing into the relief, bracketed by depth steps, refined by secants.
+        """First crossing into the relief, bracketed by depth steps, refined by secants
+        (the returned mask says a crossing was found; coverage is checked by the caller).
 
         Step k puts every ray at depth k·step behind the front plane (a scalar: rays start on the
         plane and advance by equal depth), so a crossing test is one comparison per pixel."""
@@ -151,19 +152,23 @@ class _Rays:
         t_lo = self.t_front + depth_lo / self.dz
         f_hi = depth_hi - np.take_along_axis(heights, k_hi[None], 0)[0]
         f_lo = depth_lo - np.take_along_axis(heights, k_lo[None], 0)[0]
+        return self.secant(t_lo, f_lo, t_hi, f_hi, refine_steps), found
+
+    def secant(self, t_lo: np.ndarray, f_lo: np.ndarray, t_hi: np.ndarray, f_hi: np.ndarray, steps: int
+               ) -> np.ndarray:
+        """Refine brackets [t_lo in front of, t_hi behind the surface] by secant steps."""
         t = t_hi
-        for _ in range(refine_steps):
+        for _ in range(steps):
             denominator = f_hi - f_lo
             safe = np.abs(denominator) > 1e-6
-            t_mid = np.where(safe, t_lo - f_lo * (t_hi - t_lo) / np.where(safe, denominator, 1.0), t_hi)
-            f_mid = -self.gap(t_mid, self.sample(t_mid))
-            behind = f_mid >= 0
-            np.copyto(t_hi, t_mid, where=behind)
-            np.copyto(f_hi, f_mid, where=behind)
-            np.copyto(t_lo, t_mid, where=~behind)
-            np.copyto(f_lo, f_mid, where=~behind)
-            t = t_mid
-        return t, found & self.covered(t)
+            t = np.where(safe, t_lo - f_lo * (t_hi - t_lo) / np.where(safe, denominator, 1.0), t_hi)
+            f = -self.gap(t, self.sample(t))
+            behind = f >= 0
+            np.copyto(t_hi, t, where=behind)
+            np.copyto(f_hi, f, where=behind)
+            np.copyto(t_lo, t, where=~behind)
+            np.copyto(f_lo, f, where=~behind)
+        return t
 
     def hit(self, t: np.ndarray, mask: np.ndarray) -> Hit:
         mask = mask & self.facing
@@ -197,6 +202,7 @@ def cast(surface: PlacedSurface, rays: RayTable, cam_rotation: np.ndarray, cam_t
         t, mask = r.fixed_point(r.t_front, refine_steps + 1)
     else:
         t, mask = r.march(surface.step_mm, refine_steps)
+        mask &= r.covered(t)
     if not (mask & r.facing).any():
         return None
     return r.hit(t, mask)
