@@ -20,16 +20,6 @@ class DataMode(enum.IntEnum):
     WDR_Depth = 11
 
 
-#: The streams each data mode delivers, as (depth, ir, rgb).
-DATA_MODE_STREAMS: dict[DataMode, tuple[bool, bool, bool]] = {
-    DataMode.DepthAndRGB_30: (True, False, True),
-    DataMode.IRAndRGB_30: (False, True, True),
-    DataMode.DepthAndIR_30: (True, True, False),
-    DataMode.DepthAndIR_15_RGB_30: (True, True, True),
-    DataMode.WDR_Depth: (True, False, False),
-}
-
-
 class FrameType(enum.IntEnum):
     Depth = 0
     IR = 1

@@ -12,11 +12,8 @@ from camera_plugins.base import (CameraDisconnected, CameraError, CameraNotFound
                                  CameraUnsupported)
 
 OK = 0
-NO_DEVICE_CONNECTED = -1
 READ_NEXT_FRAME_TIMEOUT = -11
-CAMERA_NOT_OPENED = -13
 ALREADY_INITIALIZED = -101
-CAMERA_ALREADY_OPENED = -103
 
 #: code → (vendor name, the vendor's meaning with what to do, error type).
 STATUS_CODES: dict[int, tuple[str, str, type[CameraError]]] = {
