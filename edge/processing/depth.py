@@ -57,15 +57,26 @@ class DepthRange:
 
 def box_statistics(depth_mm_in_box: np.ndarray) -> DepthStatistics | None:
     """Mean/min/max of the non-zero depth of a box (None when the box has none)."""
-    valid = depth_mm_in_box[depth_mm_in_box > 0]
-    if valid.size == 0:
+    count, total, lo, hi = _valid_sum_min_max(depth_mm_in_box)
+    if count == 0:
         return None
-    return DepthStatistics(
-        mean_mm=float(valid.mean(dtype=np.float64)),
-        min_mm=float(valid.min()),
-        max_mm=float(valid.max()),
-        valid_fraction=valid.size / depth_mm_in_box.size,
-    )
+    return DepthStatistics(total / count, lo, hi, count / depth_mm_in_box.size)
+
+
+@numba.njit(cache=True, nogil=True)
+def _valid_sum_min_max(depth_mm):
+    # One pass, no boolean-mask copy (numpy took four passes and a temporary).
+    count, total, lo, hi = 0, 0.0, np.inf, -np.inf
+    rows, cols = depth_mm.shape
+    for r in range(rows):
+        for c in range(cols):
+            d = depth_mm[r, c]
+            if d > 0.0:
+                count += 1
+                total += d
+                lo = min(lo, d)
+                hi = max(hi, d)
+    return count, total, float(lo), float(hi)
 
 
 def depth_range(stats: DepthStatistics, algorithm: str, window_mm: float) -> DepthRange:

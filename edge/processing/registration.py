@@ -85,6 +85,7 @@ class DepthRegistration:
         self._t_mm = depth_to_colour.translation_vector_mm().astype(np.float32)
         self._min_rotated_rz = float(self._corner_rays[2].min())
         self._rotation = rotation
+        self._t64_mm = depth_to_colour.translation_vector_mm()
         self._colour_lens = lens_parameters(colour_intrinsics)
         self._depth_lens = lens_parameters(depth_intrinsics)
         c = colour_intrinsics
@@ -167,7 +168,7 @@ class DepthRegistration:
         # The colour-frame Z of a point at depth-frame z is z·(R·ray)_z + t_z ≥ z·min(R·ray)_z + t_z.
         near_colour_mm = max(nearest_mm * self._min_rotated_rz + float(self._t_mm[2]), 1.0)
         return window_in_depth(
-            colour_window, near_colour_mm, self._colour_lens, self._rotation, self._t_mm.astype(np.float64),
+            colour_window, near_colour_mm, self._colour_lens, self._rotation, self._t64_mm,
             self._depth_lens, (self.depth_intrinsics.width_px, self.depth_intrinsics.height_px), _FOOTPRINT_MARGIN_PX,
         )  # fmt: skip
 

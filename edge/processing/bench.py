@@ -1,0 +1,116 @@
+"""Benchmark: our registration, face path and hole filling against librealsense, same frames.
+
+    python -m edge.processing.bench [--repeats 40] [--rounds 5]
+
+Frames: the simulated SR300 (a live face at 600 mm in a room), played through librealsense's
+software device → recording → playback, so ``rs.align`` and ``rs.hole_filling_filter`` work on
+exactly the frames we do. Each figure is the median over ``rounds`` × ``repeats`` calls, ours
+and librealsense's interleaved round by round so that both see the same machine load, in
+wall-clock time and in CPU time of the calling thread (less distorted on a busy machine).
+The ratio is ours / librealsense's; the goals are issue 3's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyrealsense2 as rs
+
+from camera_plugins.sim.render import SimRenderer
+from camera_plugins.sim.scene import FaceSpec, Scene
+from edge.frames import FrameSet
+from edge.processing import rs_reference
+from edge.processing.depth import DepthRange, fill_and_quantise
+from edge.processing.face_input import prepare_face
+from edge.processing.registration import DepthRegistration
+from edge.processing.spec import PreprocessSpec
+
+
+def timings_ms(fn: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and thread-CPU milliseconds of ``repeats`` calls."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        fn()
+        cpu.append((time.thread_time() - c0) * 1e3)
+        wall.append((time.perf_counter() - w0) * 1e3)
+    return wall, cpu
+
+
+def compare(ours: Callable[[], object], theirs: Callable[[], object], rounds: int, repeats: int) -> dict:
+    ours(), theirs()  # warm up (compilation, allocations)
+    samples = {"ours_wall": [], "ours_cpu": [], "rs_wall": [], "rs_cpu": []}
+    for _ in range(rounds):
+        for who, fn in (("ours", ours), ("rs", theirs)):
+            wall, cpu = timings_ms(fn, repeats)
+            samples[f"{who}_wall"] += wall
+            samples[f"{who}_cpu"] += cpu
+    return {k: float(np.median(v)) for k, v in samples.items()}
+
+
+def sim_frameset(resolution: str) -> FrameSet:
+    scene = Scene(faces=(FaceSpec(distance_mm=600.0),))
+    return SimRenderer("sr300", resolution, seed=0).render(scene, 0)
+
+
+def run(resolution: str, rounds: int, repeats: int) -> list[tuple[str, dict, str]]:
+    fs = sim_frameset(resolution)
+    registration = DepthRegistration.from_frameset(fs)
+    x, y, w, h = fs.truth.faces[0].box_xywh_px
+    face_box = (x, y, x + w, y + h)
+    cx, cy = x + w / 2, y + h / 2
+    region_box = (cx - 100, cy - 100, cx + 100, cy + 100)
+    spec = PreprocessSpec()
+    mean_mm = float(fs.depth_mm()[fs.depth_raw > 0].mean())
+    depth_range = DepthRange(mean_mm - 50, mean_mm, mean_mm + 50)
+    align = rs.align(rs.stream.color)
+    hole_filling = rs.hole_filling_filter()
+    rows = []
+    with tempfile.TemporaryDirectory() as workdir:
+        path = rs_reference.record([fs, fs], Path(workdir) / "bench.bag")
+        with rs_reference.playback(path) as framesets:
+            frames = next(framesets)
+            depth_frame = frames.get_depth_frame()
+            full = lambda: registration.full(fs.depth_raw, fs.depth_scale_mm, fs.ir)  # noqa: E731
+            rs_align = lambda: align.process(frames)  # noqa: E731
+            rows.append(("full-frame registration (depth+IR)", compare(full, rs_align, rounds, repeats), "≤ 1.0"))
+            region = lambda: registration.region(fs.depth_raw, fs.depth_scale_mm, region_box, fs.ir)  # noqa: E731
+            rows.append(("200×200 region registration vs rs.align full", compare(region, rs_align, rounds, repeats), "≤ 0.1"))
+            face = lambda: prepare_face(fs, face_box, spec, registration)  # noqa: E731
+            rows.append((f"whole per-face path ({w:.0f}×{h:.0f} px box) vs rs.align full", compare(face, rs_align, rounds, repeats), "≤ 1 ms"))
+            crop = registration.region(fs.depth_raw, fs.depth_scale_mm, face_box).depth_mm
+            rs_fill = lambda: hole_filling.process(depth_frame)  # noqa: E731
+            fill_crop = lambda: fill_and_quantise(crop, depth_range)  # noqa: E731
+            rows.append(("paper's hole fill + quantise, face box, vs rs.hole_filling full", compare(fill_crop, rs_fill, rounds, repeats), "—"))
+            whole = fs.depth_mm()
+            fill_full = lambda: fill_and_quantise(whole, depth_range)  # noqa: E731
+            rows.append(("paper's hole fill + quantise, full frame, vs rs.hole_filling full", compare(fill_full, rs_fill, rounds, repeats), "—"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--resolutions", nargs="+", default=["640x480", "1920x1080"])
+    args = parser.parse_args(argv)
+    print(f"median over {args.rounds}×{args.repeats} calls; ms wall (CPU of the calling thread)")
+    header = f"{'colour':>10} | {'stage':<66} | {'ours ms':>15} | {'librealsense ms':>15} | {'ratio':>11} | goal"
+    print(header)
+    print("-" * len(header))
+    for resolution in args.resolutions:
+        for name, t, goal in run(resolution, args.rounds, args.repeats):
+            ratio_wall, ratio_cpu = t["ours_wall"] / t["rs_wall"], t["ours_cpu"] / t["rs_cpu"]
+            print(
+                f"{resolution:>10} | {name:<66} | {t['ours_wall']:6.3f} ({t['ours_cpu']:6.3f}) | "
+                f"{t['rs_wall']:6.3f} ({t['rs_cpu']:6.3f}) | {ratio_wall:4.2f} ({ratio_cpu:4.2f}) | {goal}"
+            )
+
+
+if __name__ == "__main__":
+    main()
