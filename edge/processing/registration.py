@@ -4,7 +4,7 @@ Each valid depth pixel is deprojected through the depth lens model, converted to
 millimetres, moved into the colour camera's frame with the extrinsics and projected through
 the colour lens model. Its whole footprint (the colour rectangle between the projections of
 its top-left and bottom-right corners) receives its depth, as ``rs.align`` does, so that the
-larger colour focal length (600 vs 475 px at 640×480, ×2.3 at 1080p) leaves no holes; where
+larger colour focal length (×1.3 the depth camera's at 640×480, ×2.9 at 1080p) leaves no holes; where
 several depth pixels land on one colour pixel the nearest wins (z-buffer). IR is
 pixel-aligned with depth on both cameras, so it is carried along with the same mapping.
 
@@ -18,6 +18,11 @@ epipolar line as its depth goes from ``min_depth_mm`` to infinity, so the depth 
 can land in a colour box lie inside the union of the box mapped back at those two depths.
 Registering that union (plus a footprint margin) gives exactly the full-frame result inside
 the box; depths below ``min_depth_mm`` are invalid in both (no camera here sees that close).
+The nearest valid depth inside that union then narrows the range (and the union) to the
+depths really present, which is still exact.
+
+A FrameSet whose depth is already in colour geometry (``Geometry.COLOUR``, the DCAM710's
+MappedDepth) needs none of this: ``face_input`` then cuts the crop straight from it.
 """
 
 from __future__ import annotations
