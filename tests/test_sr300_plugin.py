@@ -102,7 +102,6 @@ def test_depth_aligned_by_rs_align_or_ours_matches_the_simulators_truth(tmp_path
         else:
             assert frame.depth_geometry is Geometry.DEPTH_SENSOR and frame.depth_raw.shape == (480, 640)
             registered = registration.full(frame.depth_raw, frame.depth_scale_mm)
-        assert frame.ir_geometry is Geometry.DEPTH_SENSOR and frame.ir.shape == (480, 640)
         # Both keep the depth sensor's z; the truth is the colour camera's Z.
         depth_mm = registration.colour_axis_depth_mm(registered)
         truth = frames[frame.frame_index - FIRST].truth
@@ -112,6 +111,15 @@ def test_depth_aligned_by_rs_align_or_ours_matches_the_simulators_truth(tmp_path
         error = np.abs(depth_mm[face] - truth.depth_in_colour_mm[face])[both]
         assert both.mean() > 0.9, (align, both.mean())
         assert np.median(error) < 2.0 and np.percentile(error, 90) < 6.0, (align, np.median(error))
+        if align == "rs_align":  # IR follows the aligned depth into the colour image
+            assert frame.ir_geometry is Geometry.COLOUR and frame.ir.shape == frame.colour_bgr.shape[:2]
+            assert not (frame.ir[frame.depth_raw == 0]).any()
+            sim = frames[frame.frame_index - FIRST]
+            registered_ir = registration.full(sim.depth_raw, sim.depth_scale_mm, sim.ir).ir
+            ir_difference = np.abs(frame.ir[face].astype(int) - registered_ir[face].astype(int))[both]
+            assert np.median(ir_difference) <= 5 and np.percentile(ir_difference, 90) <= 20
+        else:
+            assert frame.ir_geometry is Geometry.DEPTH_SENSOR and frame.ir.shape == (480, 640)
 
 
 def test_a_wrong_serial_names_the_one_recorded(recording):

@@ -7,7 +7,8 @@ intrinsics with the lens model of each stream and the depth→colour extrinsics,
 millimetres.
 
 ``align`` chooses who brings depth into the colour image: ``rs_align`` (librealsense's
-``rs.align``, in this plugin; the FrameSet then says depth is in colour geometry), ``ours``
+``rs.align``, in this plugin, with IR following the aligned depth (``ir_alignment.py``); the
+FrameSet then says depth and IR are in colour geometry), ``ours``
 (the pipeline's own registration of just the face region; the FrameSet carries depth in the
 depth sensor's geometry), or ``none`` (no alignment here either: depth-sensor geometry, as for
 ``ours``, for tools such as edge-record that keep the raw streams).
@@ -29,6 +30,7 @@ import pydantic
 from camera_plugins.base import (CameraDescription, CameraDisconnected, CameraNotFound, CameraPlugin,
                                  CameraTimeout, CameraUnsupported, PluginOptions)
 from camera_plugins.sr300.convert import extrinsics_from_rs, intrinsics_from_rs
+from camera_plugins.sr300.ir_alignment import IrToColour
 from camera_plugins.sr300.sdk import import_pyrealsense2, installed_sdk_version, require_sr300_support
 from edge.frames import FrameSet, Geometry, Timestamps
 
@@ -72,6 +74,7 @@ class SR300Camera(CameraPlugin):
         self._rs = None
         self._pipeline = None
         self._align = None
+        self._ir_to_colour: IrToColour | None = None
         self._playback = None
         self._description: CameraDescription | None = None
         self._calibration: dict | None = None
@@ -114,7 +117,10 @@ class SR300Camera(CameraPlugin):
         except BaseException:
             self.close()
             raise
-        self._align = rs.align(rs.stream.color) if o.align == "rs_align" else None
+        if o.align == "rs_align":
+            c = self._calibration
+            self._align = rs.align(rs.stream.color)
+            self._ir_to_colour = IrToColour(c["depth"], c["colour"], c["depth_to_colour"])
         self._last_frame_number = -1
 
     def close(self) -> None:
@@ -160,19 +166,21 @@ class SR300Camera(CameraPlugin):
         self._last_frame_number = number
         c = self._calibration
         aligned = self._align is not None
+        depth_raw = np.array(depth.get_data(), dtype=np.uint16, copy=True)
+        ir_pixels = np.asanyarray(ir.get_data())
+        if aligned:  # rs.align moved depth only: IR follows it (ir_alignment.py)
+            ir_pixels = self._ir_to_colour.map(depth_raw * np.float32(c["depth_scale_mm"]), ir_pixels)
         return FrameSet(
             camera_id=self.camera_id, frame_index=number,
             timestamps=Timestamps(float(depth.get_timestamp()), _domain_name(rs, depth), host_wall_ns,
                                   host_monotonic_ns),
             # Copies: the SDK reuses its frame buffers once the frames are released.
             colour_bgr=np.array(colour.get_data(), dtype=np.uint8, copy=True),
-            depth_raw=np.array(depth.get_data(), dtype=np.uint16, copy=True),
-            depth_scale_mm=c["depth_scale_mm"],
-            ir=np.array(ir.get_data(), dtype=np.uint8, copy=True), ir_full_scale=255,
+            depth_raw=depth_raw, depth_scale_mm=c["depth_scale_mm"],
+            ir=np.array(ir_pixels, dtype=np.uint8, copy=True), ir_full_scale=255,
             colour_intrinsics=c["colour"], depth_intrinsics=c["depth"], depth_to_colour=c["depth_to_colour"],
             depth_geometry=Geometry.COLOUR if aligned else Geometry.DEPTH_SENSOR,
-            # rs.align resamples depth only: IR stays pixel-aligned with the depth sensor.
-            ir_geometry=Geometry.DEPTH_SENSOR,
+            ir_geometry=Geometry.COLOUR if aligned else Geometry.DEPTH_SENSOR,
         )
 
     def _raise_for_missing_frame(self, timeout_s: float) -> None:
