@@ -70,8 +70,8 @@ def build_serialized_engine(onnx_path: Path, spec: BuildSpec, timing_cache_path:
 def _attach_timing_cache(config, path: Path) -> None:
     stored = path.read_bytes() if path.is_file() else b""
     cache = config.create_timing_cache(stored)
-    if not config.set_timing_cache(cache, False):
-        log.warning("timing cache %s does not match this TensorRT/GPU; starting an empty one", path.name)
+    if cache is None or not config.set_timing_cache(cache, False):
+        log.warning("timing cache %s is unreadable or from another TensorRT/GPU; starting an empty one", path.name)
         config.set_timing_cache(config.create_timing_cache(b""), False)
     elif stored:
         log.info("timing cache %s loaded (%d bytes)", path.name, len(stored))
