@@ -114,6 +114,9 @@ def test_graph_replays_do_not_leak_one_batch_into_the_next(pt2):
     alone = gpu.infer(small).copy()
     gpu.infer(big)
     np.testing.assert_array_equal(gpu.infer(small), alone)
+    few_graphs = TorchCudaEngine(pt2, precision="fp32", cuda_graphs=True, graph_batch_sizes=(1, 4))
+    cpu = load_engine(pt2, "torch")  # 16 faces: past every captured size, so run eagerly
+    np.testing.assert_allclose(few_graphs.infer(big), cpu.infer(big), atol=1e-4, rtol=0)
 
 
 def test_the_gpu_check_script_dry_runs_on_the_cpu(tmp_path):

@@ -96,19 +96,13 @@ class TorchCudaEngine(TorchEngine):
         torch = self._torch
         n = len(batch)
         faces = torch.from_numpy(batch)
-        if not self._graphs:
-            with torch.inference_mode():
-                scores = self._module(faces.to(self._device).to(self._dtype))
-            return scores.float().cpu().numpy()
-        size = min(s for s in self._graphs if s >= n) if n <= max(self._graphs) else None
-        if size is None:  # a batch past every captured size runs eagerly (cannot happen via infer())
-            with torch.inference_mode():
-                return self._module(faces.to(self._device).to(self._dtype)).float().cpu().numpy()
-        graph, static_input, static_output = self._graphs[size]
+        fitting = [s for s in self._graphs if s >= n]
         with torch.inference_mode():
-            static_input[:n].copy_(faces, non_blocking=False)
-            if n < size:
-                static_input[n:].zero_()
+            if not fitting:  # no graphs, or a batch past every captured size: run eagerly
+                return self._module(faces.to(self._device).to(self._dtype)).float().cpu().numpy()
+            graph, static_input, static_output = self._graphs[min(fitting)]
+            static_input[:n].copy_(faces)
+            static_input[n:].zero_()  # padding rows: scores computed, then dropped
             graph.replay()
             return static_output[:n].float().cpu().numpy()
 
