@@ -130,4 +130,4 @@ def test_a_dead_camera_thread_ends_the_daemon_non_zero(recording, model, tmp_pat
     code = daemon.wait(timeout=60)
     stderr = daemon.communicate()[1]
     assert code == EXIT_THREAD_DIED
-    assert "capture-cam1 died" in stderr
+    assert "thread capture-cam1 (replay camera" in stderr and "died: exiting" in stderr

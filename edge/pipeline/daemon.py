@@ -199,18 +199,20 @@ class Daemon:
             log.error("threads still running at shutdown: %s", ", ".join(stuck))
 
     # ------------------------------------------------------------------ helpers
-    def _dead_thread(self) -> threading.Thread | None:
+    def _dead_thread(self) -> str | None:
+        """"<thread name> (<its error>)" of a thread that ended while it should run, else None."""
         for thread in [*self.captures.values(), *([self.worker] if self.worker else [])]:
             if thread.error is not None or (not thread.is_alive() and not self._stop.is_set()
                                             and thread.ident is not None):
-                return thread
+                return f"{thread.name} ({thread.error})"
+        if self.publisher is not None and not self.publisher.running and not self._stop.is_set():
+            return f"publisher ({self.publisher.failure})"
         return None
 
     def _exit_code(self) -> int:
         dead = self._dead_thread() if not self._stop.is_set() else None
         if dead is not None:
-            log.error("thread %s died (%s): exiting so the service manager restarts the daemon",
-                      dead.name, getattr(dead, "error", None))
+            log.error("thread %s died: exiting so the service manager restarts the daemon", dead)
             return EXIT_THREAD_DIED
         return 0
 
