@@ -3,8 +3,8 @@ with gcc at test time, fed with frames the simulator renders as a DCAM710 sends 
 
 The frames are written into a directory the fake reads at ``Ps2_Initialize`` (the folder
 ``frames`` next to the library, or ``$FAKE_VZENSE_DIR``): depth and IR as the sensor sends them (uint16, 0xFFFF where there is
-no depth), colour BGR, MappedDepth (the depth registered into the colour image, 0xFFFF where
-none landed, as the SDK's mapper leaves it) and the calibration as the SDK's structs.
+no depth), colour BGR, MappedDepth and MappedIR (depth and IR registered into the colour image,
+depth 0xFFFF where none landed, as the SDK's mapper leaves it) and the calibration as the SDK's structs.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class FakeFrames:
     ir: list[np.ndarray]
     colour_bgr: list[np.ndarray]
     mapped_depth_raw: list[np.ndarray]
+    mapped_ir: list[np.ndarray]
     renderer: SimRenderer
 
 
@@ -66,19 +67,21 @@ def write_fake_frames(directory: Path, count: int, colour_resolution: str = "640
     raws = [renderer.render_raw(demo_scene(i), i) for i in range(first_index, first_index + count)]
     registration = DepthRegistration(renderer.depth_intrinsics, renderer.colour_intrinsics,
                                      renderer.model.depth_to_colour)
-    mapped = []
+    mapped, mapped_ir = [], []
     for raw in raws:
         depth = np.where(raw.depth_raw == INVALID, np.uint16(0), raw.depth_raw)
-        registered = registration.full(depth, 1.0).depth_mm
-        mapped.append(np.where(registered > 0, np.round(registered), INVALID).astype(np.uint16))
+        registered = registration.full(depth, 1.0, raw.ir)
+        mapped.append(np.where(registered.depth_mm > 0, np.round(registered.depth_mm), INVALID).astype(np.uint16))
+        mapped_ir.append(registered.ir)
     c = renderer.colour_intrinsics
     (directory / "meta.txt").write_text(f"{count} {c.width_px} {c.height_px}\n")
     for name, arrays in (("depth.bin", [r.depth_raw for r in raws]), ("ir.bin", [r.ir for r in raws]),
-                         ("rgb.bin", [r.colour_bgr for r in raws]), ("mapped.bin", mapped)):
+                         ("rgb.bin", [r.colour_bgr for r in raws]), ("mapped.bin", mapped),
+                         ("mapped_ir.bin", mapped_ir)):
         (directory / name).write_bytes(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays))
     (directory / "params.bin").write_bytes(_calibration_bytes(renderer))
     return FakeFrames(directory, [r.depth_raw for r in raws], [r.ir for r in raws],
-                      [r.colour_bgr for r in raws], mapped, renderer)
+                      [r.colour_bgr for r in raws], mapped, mapped_ir, renderer)
 
 
 def _calibration_bytes(renderer: SimRenderer) -> bytes:

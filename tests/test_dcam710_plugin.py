@@ -90,9 +90,23 @@ def test_mapped_depth_is_depth_in_colour_geometry_with_holes_zeroed(sdk, frames)
         frame = camera.read(timeout_s=2.0)
         assert camera.describe().extra["mapped_depth"] is True
     frame.validate()
-    assert frame.depth_geometry is Geometry.COLOUR and frame.ir_geometry is Geometry.DEPTH_SENSOR
+    # No IR in DepthAndRGB_30: zeros, in the geometry depth is in (the pipeline needs one geometry).
+    assert frame.depth_geometry is Geometry.COLOUR and frame.ir_geometry is Geometry.COLOUR
+    assert frame.ir.shape == frame.colour_bgr.shape[:2] and not frame.ir.any()
     assert (frames.mapped_depth_raw[0] == 0xFFFF).any()
     np.testing.assert_array_equal(frame.depth_raw, _valid(frames.mapped_depth_raw[0]))
+
+
+def test_mapped_ir_comes_with_mapped_depth_when_the_mode_has_ir(sdk, frames):
+    with _camera(sdk, mapped_depth=True, data_mode="DepthAndIR_15_RGB_30") as camera:
+        read = [camera.read(timeout_s=2.0) for _ in range(2)]
+        assert "MappedIR" in camera.describe().streams["ir"]
+    for frame in read:
+        frame.validate()
+        assert frame.ir_geometry is Geometry.COLOUR and frame.depth_geometry is Geometry.COLOUR
+        np.testing.assert_array_equal(frame.depth_raw, _valid(frames.mapped_depth_raw[frame.frame_index % COUNT]))
+        np.testing.assert_array_equal(frame.ir, frames.mapped_ir[(frame.frame_index - 1) % COUNT])
+        assert frame.ir.max() > 0
 
 
 def test_depth_and_ir_alternate_and_pair_with_the_latest_ir(sdk, frames):

@@ -74,6 +74,7 @@ class VzenseLibrary:
             "Ps2_SetDepthRange": [_handle, _u32, _int],
             "Ps2_SetSynchronizeEnabled": [_handle, _u32, _bool],
             "Ps2_SetMapperEnabledRGBToDepth": [_handle, _u32, _bool],
+            "Ps2_SetMapperEnabledRGBToIR": [_handle, _u32, _bool],
             "Ps2_SetColorPixelFormat": [_handle, _u32, _int],
             "Ps2_SetRGBResolution": [_handle, _u32, _int],
             "Ps2_GetCameraParameters": [_handle, _u32, _int, ctypes.POINTER(PsCameraParameters)],
@@ -137,6 +138,10 @@ class VzenseLibrary:
     def set_mapped_depth(self, handle, enabled: bool) -> None:
         """Depth resampled into colour geometry (the SDK calls it RGB-to-depth mapping)."""
         check(self._lib.Ps2_SetMapperEnabledRGBToDepth(handle, SESSION, enabled), "Ps2_SetMapperEnabledRGBToDepth")
+
+    def set_mapped_ir(self, handle, enabled: bool) -> None:
+        """IR resampled into colour geometry (MappedIR)."""
+        check(self._lib.Ps2_SetMapperEnabledRGBToIR(handle, SESSION, enabled), "Ps2_SetMapperEnabledRGBToIR")
 
     def set_colour_format(self, handle, pixel_format: PixelFormat) -> None:
         check(self._lib.Ps2_SetColorPixelFormat(handle, SESSION, int(pixel_format)), "Ps2_SetColorPixelFormat")

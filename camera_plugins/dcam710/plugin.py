@@ -3,15 +3,16 @@
 Open follows the SDK's call order: initialise, wait for the device to enumerate, pick it (by
 serial or the first DCAM710 that is connected), open it, start the stream, then set data mode,
 synchronisation, depth range, colour format and resolution and, when ``mapped_depth`` is on,
-the SDK's mapper that resamples depth into the colour image (MappedDepth; the SDK's names are
-inverted: it is ``Ps2_SetMapperEnabledRGBToDepth``). Without it the FrameSet carries depth in
+the SDK's mappers that resample depth and IR into the colour image (MappedDepth and MappedIR;
+the SDK's names are inverted: ``Ps2_SetMapperEnabledRGBToDepth``/``…RGBToIR``). Without them the FrameSet carries depth in
 the depth sensor's geometry with the SDK's intrinsics and extrinsics (translation in mm), and the
 pipeline registers it.
 
 Each read copies the SDK's buffers (they are reused by the next read), turns 0xFFFF (no depth)
 into 0 and stamps host times when the read returns: the camera's own timestamp is time of day
 only. In ``DepthAndIR_15_RGB_30`` depth and IR alternate; a FrameSet is emitted on each depth
-frame with the latest IR. In ``DepthAndRGB_30`` there is no IR stream: the IR image is all zeros.
+frame with the latest IR. In ``DepthAndRGB_30`` there is no IR stream: the IR image is all zeros
+(in the geometry depth is in).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class DCAM710Options(PluginOptions):
     depth_range: Literal["Near", "Mid", "Far"] = "Near"
     synchronize: bool = True
     colour_resolution: Literal["1920x1080", "1280x720", "640x480", "640x360"] = "640x480"
-    #: Use the SDK's MappedDepth (depth in colour geometry) instead of our registration.
+    #: Use the SDK's MappedDepth and MappedIR (colour geometry) instead of our registration.
     mapped_depth: bool = False
     #: How long open() waits for the camera to enumerate after Ps2_Initialize.
     enumerate_timeout_s: float = pydantic.Field(2.0, ge=0)
@@ -113,6 +114,7 @@ class DCAM710Camera(CameraPlugin):
         sdk.set_colour_format(self._handle, PixelFormat.BGR888)
         sdk.set_rgb_resolution(self._handle, RGB_RESOLUTIONS[o.colour_resolution])
         sdk.set_mapped_depth(self._handle, o.mapped_depth)
+        sdk.set_mapped_ir(self._handle, o.mapped_depth and mode is DataMode.DepthAndIR_15_RGB_30)
         self._calibration = self._read_calibration(sdk)
         self._description = self._describe(sdk, info, mode)
         self._latest_ir = None
@@ -188,9 +190,11 @@ class DCAM710Camera(CameraPlugin):
         sdk, handle = self._sdk, self._handle
         ready = sdk.read_next_frame(handle)
         host_wall_ns, host_monotonic_ns = time.time_ns(), time.monotonic_ns()
-        if ready.is_ready(FrameType.IR):
-            self._latest_ir = _pixels(sdk.get_frame(handle, FrameType.IR), np.uint16)
-        depth_type = FrameType.MappedDepth if self.options.mapped_depth else FrameType.Depth
+        mapped = self.options.mapped_depth
+        ir_type, depth_type = ((FrameType.MappedIR, FrameType.MappedDepth) if mapped
+                               else (FrameType.IR, FrameType.Depth))
+        if ready.is_ready(ir_type):
+            self._latest_ir = _pixels(sdk.get_frame(handle, ir_type), np.uint16)
         if not (ready.is_ready(depth_type) and ready.is_ready(FrameType.RGB)):
             return None
         if self.options.data_mode == "DepthAndIR_15_RGB_30" and self._latest_ir is None:
@@ -207,15 +211,15 @@ class DCAM710Camera(CameraPlugin):
             return None
         self._last_index = index
         depth_intrinsics, colour_intrinsics, extrinsics = self._calibration
-        ir = self._latest_ir if self._latest_ir is not None else np.zeros(depth_intrinsics.shape, np.uint16)
+        ir = self._latest_ir if self._latest_ir is not None else np.zeros(depth.shape, np.uint16)
         sensor_ms, domain = _sensor_time(depth_frame, host_monotonic_ns)
         return FrameSet(
             camera_id=self.camera_id, frame_index=index,
             timestamps=Timestamps(sensor_ms, domain, host_wall_ns, host_monotonic_ns),
             colour_bgr=colour, depth_raw=depth, depth_scale_mm=1.0, ir=ir, ir_full_scale=IR_FULL_SCALE,
             colour_intrinsics=colour_intrinsics, depth_intrinsics=depth_intrinsics, depth_to_colour=extrinsics,
-            depth_geometry=Geometry.COLOUR if self.options.mapped_depth else Geometry.DEPTH_SENSOR,
-            ir_geometry=Geometry.DEPTH_SENSOR,
+            depth_geometry=Geometry.COLOUR if mapped else Geometry.DEPTH_SENSOR,
+            ir_geometry=Geometry.COLOUR if mapped else Geometry.DEPTH_SENSOR,
         )
 
     # -- calibration and description ----------------------------------------------------------
@@ -235,7 +239,8 @@ class DCAM710Camera(CameraPlugin):
         o = self.options
         fps = "15fps" if mode is DataMode.DepthAndIR_15_RGB_30 else "30fps"
         depth = f"{o.colour_resolution} MappedDepth" if o.mapped_depth else "640x480 DepthMM16"
-        ir = f"640x480 Gray16 {fps}" if mode is DataMode.DepthAndIR_15_RGB_30 else f"none in {mode.name} (zeros)"
+        ir_size = f"{o.colour_resolution} MappedIR" if o.mapped_depth else "640x480 Gray16"
+        ir = f"{ir_size} {fps}" if mode is DataMode.DepthAndIR_15_RGB_30 else f"none in {mode.name} (zeros)"
         return CameraDescription(
             plugin=self.name, model="PICO/Vzense DCAM710", serial=self._serial_of(info),
             firmware=info.fw.decode(errors="replace"), sdk_version=sdk.sdk_version(), usb_type="2.0",

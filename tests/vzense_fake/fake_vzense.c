@@ -4,8 +4,8 @@
  * It exports the Ps2_* calls the dcam710 plugin uses, with the vendor's packed structs (3.5.x
  * layout; 3.0.0.x with -DFAKE_ABI_30), and serves frames the test rendered with the simulator:
  * $FAKE_VZENSE_DIR (default: the folder "frames" next to this library) holds meta.txt ("count colour_width colour_height"), depth.bin and ir.bin
- * (uint16, 640x480, 0xFFFF = no depth), rgb.bin (BGR), mapped.bin (uint16 depth in colour
- * geometry) and params.bin (depth and RGB PsCameraParameters, then the extrinsics).
+ * (uint16, 640x480, 0xFFFF = no depth), rgb.bin (BGR), mapped.bin and mapped_ir.bin (uint16
+ * depth and IR in colour geometry) and params.bin (depth and RGB PsCameraParameters, then the extrinsics).
  * Like the SDK it honours the data mode (ready bits; depth and IR alternate in mode 10), keeps
  * frame data in its own buffers that the next read overwrites, returns -11 when not streaming,
  * and on demand stalls (-11) or loses the device (-1) and comes back later.
@@ -51,16 +51,16 @@ typedef struct { double rotation[9]; double translation[3]; } PsCameraExtrinsicP
 #pragma pack(pop)
 
 typedef void *PsDeviceHandle;
-enum { W = 640, H = 480, DEPTH_T = 0, IR_T = 1, RGB_T = 3, MAPPED_DEPTH_T = 5, WDR_T = 9 };
+enum { W = 640, H = 480, DEPTH_T = 0, IR_T = 1, RGB_T = 3, MAPPED_DEPTH_T = 5, MAPPED_IR_T = 6, WDR_T = 9 };
 static const char *URI = "USB#fake-dcam710#1-1.2";
 
 static struct {
-    int initialized, open, streaming, mode, range, sync, mapped_depth, colour_format;
+    int initialized, open, streaming, mode, range, sync, mapped_depth, map_ir, colour_format;
     int count, cw, ch;
-    uint16_t *depth, *ir, *mapped; uint8_t *rgb;
+    uint16_t *depth, *ir, *mapped, *mapped_ir; uint8_t *rgb;
     PsCameraParameters params[2]; PsCameraExtrinsicParameters extrinsics;
     /* The SDK's own buffers, overwritten by every read. */
-    uint16_t out_depth[W * H], out_ir[W * H], *out_mapped; uint8_t *out_rgb;
+    uint16_t out_depth[W * H], out_ir[W * H], *out_mapped, *out_mapped_ir; uint8_t *out_rgb;
     uint32_t served; PsFrameReady ready; double next_due_s;
 } S;
 static int token;
@@ -101,10 +101,11 @@ static void load_frames(void) {
     size_t n = ok ? (size_t)S.count : 0, colour = (size_t)S.cw * S.ch;
     S.depth = load(dir, "depth.bin", n * W * H * 2); S.ir = load(dir, "ir.bin", n * W * H * 2);
     S.rgb = load(dir, "rgb.bin", n * colour * 3); S.mapped = load(dir, "mapped.bin", n * colour * 2);
+    S.mapped_ir = load(dir, "mapped_ir.bin", n * colour * 2);
     void *params = load(dir, "params.bin", 3 * 96);
-    if (!n || !S.depth || !S.ir || !S.rgb || !S.mapped || !params) { S.count = 0; free(params); return; }
+    if (!n || !S.depth || !S.ir || !S.rgb || !S.mapped || !S.mapped_ir || !params) { S.count = 0; free(params); return; }
     memcpy(S.params, params, 192); memcpy(&S.extrinsics, (char *)params + 192, 96); free(params);
-    S.out_mapped = malloc(colour * 2); S.out_rgb = malloc(colour * 3);
+    S.out_mapped = malloc(colour * 2); S.out_mapped_ir = malloc(colour * 2); S.out_rgb = malloc(colour * 3);
 }
 
 static int check_handle(PsDeviceHandle h) {
@@ -162,7 +163,8 @@ int Ps2_Initialize(void) {
 
 int Ps2_Shutdown(void) {
     if (!S.initialized) return -102;
-    free(S.depth); free(S.ir); free(S.rgb); free(S.mapped); free(S.out_mapped); free(S.out_rgb);
+    free(S.depth); free(S.ir); free(S.rgb); free(S.mapped); free(S.mapped_ir);
+    free(S.out_mapped); free(S.out_mapped_ir); free(S.out_rgb);
     memset(&S, 0, sizeof S);
     return 0;
 }
@@ -245,6 +247,7 @@ int Ps2_SetDepthRange(PsDeviceHandle h, uint32_t s, int32_t range) {
 
 int Ps2_SetSynchronizeEnabled(PsDeviceHandle h, uint32_t s, uint8_t on) { int rc = check_handle(h); if (!rc) S.sync = on; return rc; }
 int Ps2_SetMapperEnabledRGBToDepth(PsDeviceHandle h, uint32_t s, uint8_t on) { int rc = check_handle(h); if (!rc) S.mapped_depth = on; return rc; }
+int Ps2_SetMapperEnabledRGBToIR(PsDeviceHandle h, uint32_t s, uint8_t on) { int rc = check_handle(h); if (!rc) S.map_ir = on; return rc; }
 
 int Ps2_SetColorPixelFormat(PsDeviceHandle h, uint32_t s, int32_t format) {
     int rc = check_handle(h);
@@ -308,8 +311,10 @@ int Ps2_ReadNextFrame(PsDeviceHandle h, uint32_t s, PsFrameReady *ready) {
     }
     int mapped = S.mapped_depth && depth && rgb;
     if (mapped) memcpy(S.out_mapped, S.mapped + k * colour, colour * 2);
+    int mapped_ir = S.map_ir && ir && rgb;
+    if (mapped_ir) memcpy(S.out_mapped_ir, S.mapped_ir + k * colour, colour * 2);
     S.ready.depth = depth && S.mode != 11; S.ready.wdrDepth = S.mode == 11; S.ready.ir = ir;
-    S.ready.rgb = rgb; S.ready.mappedDepth = mapped;
+    S.ready.rgb = rgb; S.ready.mappedDepth = mapped; S.ready.mappedIR = mapped_ir;
     *ready = S.ready;
     S.served++;
     return 0;
@@ -329,6 +334,9 @@ int Ps2_GetFrame(PsDeviceHandle h, uint32_t s, int32_t type, PsFrame *frame) {
         frame->width = S.cw; frame->height = S.ch;
     } else if (type == MAPPED_DEPTH_T && S.ready.mappedDepth) {
         frame->pFrameData = (uint8_t *)S.out_mapped; frame->width = S.cw; frame->height = S.ch;
+    } else if (type == MAPPED_IR_T && S.ready.mappedIR) {
+        frame->pFrameData = (uint8_t *)S.out_mapped_ir; frame->width = S.cw; frame->height = S.ch;
+        frame->pixelFormat = 1;
     } else return -4;
     frame->dataLen = (uint32_t)frame->width * frame->height * (type == RGB_T ? 3 : 2);
 #ifndef FAKE_ABI_30
