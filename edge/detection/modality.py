@@ -13,9 +13,11 @@ illuminators still light the face, and both detectors find faces on IR frames. P
 "Too dark" is measured on the colour image shrunk 4× per side with area averaging (which
 averages away per-pixel sensor noise but keeps the scene's structure): its luma (BT.601) must
 have a mean of at least ``dark_mean_luma`` and a standard deviation (RMS contrast) of at least
-``dark_min_contrast``, both on the 0–255 scale. Defaults are set from the simulator's normal
-and low lighting (see ``tests/test_detection_modality.py``): normal frames measure a mean of
-roughly 90–130 and a contrast above 35; low-light frames a mean under 15.
+``dark_min_contrast``, both on the 0–255 scale. Measured on the simulator (both cameras,
+``tests/test_detection_modality.py``): normal light gives a mean of 81–101 and a contrast of
+18–40, low light a mean of 10–12 and a contrast of 2.6–3.9; the defaults (40 and 10) sit
+between with a wide margin on both sides. A real camera's auto-exposure lifts a night image's
+mean at the cost of noise: check the thresholds against a night recording of the site.
 """
 
 from __future__ import annotations
