@@ -173,3 +173,13 @@ def test_the_installed_sdk_is_the_pinned_one_with_the_driver():
     assert parse_version(installed)[:2] == (2, 54)
     with pytest.raises(ValueError, match="not dotted numbers"):
         parse_version("2.54-beta")
+
+
+def test_without_a_connected_sr300_the_live_camera_is_not_found():
+    # No camera on this machine's USB bus: the live search through rs.context says so.
+    camera = create_camera("sr300", "cam1", {"serial": "617205001234"})
+    with pytest.raises(CameraNotFound) as error:
+        camera.open()
+    assert "no SR300/SR305 is connected" in str(error.value) and "udev" in str(error.value)
+    assert camera.hardware_reset() is False  # nothing to reset
+    camera.close()

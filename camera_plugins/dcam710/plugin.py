@@ -34,6 +34,7 @@ from edge.frames import DistortionModel, Extrinsics, FrameSet, Geometry, Intrins
 
 INVALID_DEPTH = 0xFFFF
 IR_FULL_SCALE = 3840
+_TIMEOUT_RETRY_PAUSE_S = 0.005
 #: Modes that give the FrameSet colour and depth; the others lack a stream the pipeline needs.
 _USABLE_MODES = Literal["DepthAndRGB_30", "DepthAndIR_15_RGB_30"]
 
@@ -179,7 +180,10 @@ class DCAM710Camera(CameraPlugin):
                 frameset = self._read_once()
             except CameraError as e:
                 if getattr(e, "status_code", None) == READ_NEXT_FRAME_TIMEOUT and time.monotonic() < deadline:
-                    continue  # the SDK's own wait ended first; ours has time left
+                    # The SDK's own wait ended first and ours has time left; the pause keeps an
+                    # SDK that answers -11 at once from turning this into a busy loop.
+                    time.sleep(_TIMEOUT_RETRY_PAUSE_S)
+                    continue
                 raise self._named(e) from e
             if frameset is not None:
                 return frameset
