@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from engines.runtime.base import EngineError
 from engines.tensorrt.atomic import atomic_write_bytes
 from engines.tensorrt.cache import EngineCache, default_cache_dir
 from engines.tensorrt.cache_key import BuildSpec, EngineKey, OptimisationProfile
@@ -201,3 +202,10 @@ def test_the_sidecar_reads_back_as_written(tmp_path, model):
     sidecar = read_engine_sidecar(path)
     assert sidecar.key_fields() == key_of(model, ORIN).fields()
     assert key_for(ORIN).fields()["jetson_module"] == sidecar.jetson_module
+
+
+def test_a_cache_that_cannot_be_written_is_a_clear_error(tmp_path, model):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory should be")
+    with pytest.raises(EngineError, match="cannot write to the engine cache .*blocked.*engine.cache_dir"):
+        ensure(EngineCache(blocked / "engines"), model, key_of(model))

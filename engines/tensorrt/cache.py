@@ -118,10 +118,12 @@ class EngineCache:
             return decision.engine_path
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            lock = _exclusive_lock(decision.engine_path.with_suffix(".lock"))
         except OSError as e:
-            raise EngineError(f"tensorrt backend: cannot create the engine cache {self.directory}: "
-                              f"{e.strerror}; set engine.cache_dir to a writable directory") from e
-        with _exclusive_lock(decision.engine_path.with_suffix(".lock")):
+            raise EngineError(f"tensorrt backend: cannot write to the engine cache {self.directory}: "
+                              f"{e.strerror}; set engine.cache_dir to a writable directory (under "
+                              "systemd, CacheDirectory= gives the service one)") from e
+        with lock:
             if not force:
                 decision = self.decide(key)  # another process may have built it while we waited
                 if not decision.rebuild:
@@ -154,11 +156,12 @@ class EngineCache:
 
 
 class _exclusive_lock:
+    """``flock`` on a lock file beside the engine; opened at once, so a read-only cache fails early."""
+
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self._file = open(path, "a")
 
     def __enter__(self) -> None:
-        self._file = open(self.path, "a")
         fcntl.flock(self._file, fcntl.LOCK_EX)
 
     def __exit__(self, *exc_info) -> None:
