@@ -26,6 +26,8 @@ SCREEN_DISPLAY_X_MM = (-105.0, 105.0)
 SCREEN_DISPLAY_Y_MM = (-135.0, 145.0)
 SCREEN_BEZEL_MM = 12.0
 PHOTO_TEXEL_MM = 0.5
+#: Mean brightness (0–1) of the face in an auto-exposed portrait.
+PHOTO_FACE_BRIGHTNESS = 0.6
 # Where a studio-like portrait is lit from: above, slightly to the side, towards the subject.
 _PHOTO_LIGHT = np.array([0.25, -0.55, -0.8]) / np.linalg.norm([0.25, -0.55, -0.8])
 CLOTH_NIR = 0.5
@@ -79,7 +81,8 @@ def photo_of(identity: int) -> np.ndarray:
     backdrop = np.asarray(rng.uniform(0.45, 0.8, 3), np.float32)
     photo = np.empty(x.shape + (3,), np.float32)
     photo[:] = backdrop * (1.0 + 0.05 * noise_field(rng, x.shape, 40.0))[..., None]
-    for field, offset_z in ((torso, 80.0), (head, 0.0)):
+    face = np.zeros(x.shape, bool)
+    for field in (torso, head):
         mx = ((x - field.origin_xy_mm[0]) / field.texel_mm).astype(np.float32)
         my = ((y - field.origin_xy_mm[1]) / field.texel_mm).astype(np.float32)
         looks = cv2.remap(field.appearance_map, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
@@ -87,7 +90,11 @@ def photo_of(identity: int) -> np.ndarray:
         cover = cv2.remap(field.coverage_map, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         colour = _shade_photo(looks[..., :3], shape[..., :3])
         photo = np.where((cover > 0.5)[..., None], colour, photo)
-    return np.clip(photo, 0, 1)
+        face = cover > 0.5
+    # The camera that took the portrait exposed for the face: its mean brightness lands mid-scale.
+    face_brightness = float((photo[face] @ np.array([0.114, 0.587, 0.299], np.float32)).mean())
+    gain = np.clip(PHOTO_FACE_BRIGHTNESS / max(face_brightness, 1e-3), 1.0, 2.5)
+    return np.clip(photo * np.float32(gain), 0, 1)
 
 
 def _laser_print(photo_bgr: np.ndarray, colour: bool) -> tuple[np.ndarray, np.ndarray]:

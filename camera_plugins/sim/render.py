@@ -184,7 +184,7 @@ class SimRenderer:
             light = _AMBIENT + _KEY * np.clip(cv2.transform(hit.normal_cam, _TOWARDS_LIGHT[None, :]), 0, 1)
             if surface.material.emissive:
                 # A screen shows its picture whatever the room light; its bezel is lit as usual.
-                light = light * (1.0 - hit.emission) + np.float32(1.1 / exposure) * hit.emission
+                light = light * (1.0 - hit.emission) + np.float32(0.9 / exposure) * hit.emission
             shaded = encode_colour(hit.appearance[..., :3] * light[..., None], exposure)
             write_mask = write.view(np.uint8)
             cv2.copyTo(hit.z_mm, write_mask, z_roi)
