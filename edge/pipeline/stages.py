@@ -113,11 +113,11 @@ def prepare_inputs(plan: FramePlan, spec: PreprocessSpec) -> None:
                 face.reason = prepared.reason
 
 
-def score_faces(plans: list[FramePlan], engine: Engine) -> int:
-    """One engine call for the usable faces of every frame; returns how many were scored."""
+def score_faces(plans: list[FramePlan], engine: Engine) -> None:
+    """One engine call for the usable faces of every frame."""
     scored = [f for p in plans for f in p.faces if f.face_input is not None]
     if not scored:
-        return 0
+        return
     start_ns = time.perf_counter_ns()
     scores = engine.infer(to_batch([f.face_input for f in scored]))
     inference_ms = (time.perf_counter_ns() - start_ns) / 1e6
@@ -126,7 +126,6 @@ def score_faces(plans: list[FramePlan], engine: Engine) -> int:
     for plan in plans:  # every frame in the batch waited for the whole call
         if any(f.face_input is not None for f in plan.faces):
             plan.timings.add("inference", inference_ms)
-    return len(scored)
 
 
 def decide(plan: FramePlan, decider: Decider) -> None:

@@ -34,8 +34,6 @@ class CameraCounters:
         self.latency = LatencyWindow()
         #: Frame arrival → decision handed to the publisher ("total"), for systemd's STATUS= line.
         self.total = LatencyWindow(capacity=1024)
-        self.frames = 0
-        self.faces = 0
         self.bad_frames = 0
 
 
@@ -57,7 +55,6 @@ class PipelineWorker(threading.Thread):
         self.counters = {camera_id: CameraCounters() for camera_id in cameras}
         #: Worker cycles completed (one per take of the slots): the watchdog's progress measure.
         self.cycles = 0
-        self.inferences = 0
         self.error: BaseException | None = None
 
     def stop(self) -> None:
@@ -77,8 +74,8 @@ class PipelineWorker(threading.Thread):
     def process(self, frames: dict[str, CapturedFrame]) -> None:
         plans = []
         for camera_id, captured in frames.items():
-            plan = start_plan(captured, self.cameras[camera_id])
             try:
+                plan = start_plan(captured, self.cameras[camera_id])
                 find_faces(plan)
             except ValueError as e:  # a malformed frame is counted and skipped
                 self.counters[camera_id].bad_frames += 1
@@ -87,8 +84,7 @@ class PipelineWorker(threading.Thread):
                 continue
             prepare_inputs(plan, self._spec)
             plans.append(plan)
-        if score_faces(plans, self._engine):
-            self.inferences += 1
+        score_faces(plans, self._engine)
         for plan in plans:
             decide(plan, self._decider)
             camera_id = plan.camera.camera_id
@@ -101,6 +97,4 @@ class PipelineWorker(threading.Thread):
             arrived_ns = plan.frameset.timestamps.host_monotonic_ns
             counters.total.add("total", (time.monotonic_ns() - arrived_ns) / 1e6)
             counters.processed.tick()
-            counters.frames += 1
-            counters.faces += len(plan.faces)
         self.cycles += 1
