@@ -269,7 +269,8 @@ class Daemon:
             p99 = self.worker.counters[camera_id].total.percentiles("total") if self.worker else None
             parts.append(f"{camera_id} {capture.state.value} {fps:.1f} fps"
                          + (f" p99 {p99['p99']:.1f} ms" if p99 else ""))
-        return f"{self._backend.name}; " + "; ".join(parts)
+        backend = self._backend.name + (" (CPU FALLBACK)" if self._backend.fallback else "")
+        return f"{backend}; " + "; ".join(parts)
 
 
 def _short_device(device: str) -> str:
