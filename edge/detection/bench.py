@@ -1,6 +1,6 @@
 """Benchmark: milliseconds per 640×480 frame for each face detector, with 1 and 5 faces.
 
-    python -m edge.detection.bench [--runs 60] [--camera sr300] [--json out.json]
+    python -m edge.detection.bench [--runs 60] [--camera sr300] [--threads N] [--json out.json]
 
 Frames come from the simulator (normal light, faces at 0.8–1.1 m). Each detector is built once,
 warmed up on the frame (excluded), then timed over ``--runs`` calls on the same frame, in
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -62,11 +63,13 @@ def time_calls(call, runs: int, warmup: int = 3) -> dict[str, float]:
     }
 
 
-def run(camera: str, runs: int) -> list[dict]:
+def run(camera: str, runs: int, threads: int = 0) -> list[dict]:
     frames = bench_frames(camera)
     rows = []
+    if threads:
+        cv2.setNumThreads(threads)
     for name in detector_names():
-        detector = create_detector(name)
+        detector = create_detector(name, {"intra_op_threads": threads} if name == "mtcnn" else None)
         for n_faces, frameset in frames.items():
             found = len(detector.detect(frameset.colour_bgr))
             stats = time_calls(lambda: detector.detect(frameset.colour_bgr), runs)
@@ -84,7 +87,7 @@ def environment() -> dict[str, str]:
         "host": platform.node(), "cpu": platform.processor() or platform.machine(),
         "python": platform.python_version(), "opencv": cv2.__version__,
         "onnxruntime": onnxruntime.__version__, "numpy": np.__version__,
-        "opencv_threads": str(cv2.getNumThreads()),
+        "opencv_threads": str(cv2.getNumThreads()), "cpu_count": str(os.cpu_count()),
     }
 
 
@@ -92,17 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=60, help="timed calls per row (after 3 warm-up calls)")
     parser.add_argument("--camera", choices=("sr300", "dcam710"), default="sr300")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for OpenCV and ONNX Runtime (0 = their defaults, one per core)")
     parser.add_argument("--json", help="also write the rows and environment to this file")
     args = parser.parse_args(argv)
-    rows = run(args.camera, args.runs)
-    print(f"face detection, 640×480 {args.camera} simulator frames, {args.runs} runs per row")
+    rows = run(args.camera, args.runs, args.threads)
+    print(f"face detection, 640×480 {args.camera} simulator frames, {args.runs} runs per row, "
+          f"threads {args.threads or 'default'}")
     print(f"{'what':32} {'faces':>5} {'found':>5} {'median ms':>10} {'p90 ms':>8} {'min ms':>7} {'cpu ms':>7}")
     for r in rows:
         print(f"{r['what']:32} {r['faces']:>5} {r['found']:>5} {r['wall_median_ms']:>10.2f} "
               f"{r['wall_p90_ms']:>8.2f} {r['wall_min_ms']:>7.2f} {r['cpu_median_ms']:>7.2f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"schema": "edge.detection.bench/1", "environment": environment(), "rows": rows}, f, indent=2)
+            json.dump({"schema": "edge.detection.bench/1", "environment": environment(), "threads": args.threads,
+                       "rows": rows}, f, indent=2)
     return 0
 
 
