@@ -4,9 +4,8 @@ Within the surface's region of interest each ray is marched from the surface's f
 its deepest point in a few steps, sampling the height map with ``cv2.remap``; the first step
 that lands behind the surface brackets the hit, and a few secant steps refine it. Smooth
 surfaces skip the march (fixed-point steps converge on them), and large ones are cast on a
-coarser grid and interpolated. The ray
-parameter is the z of the hit in the casting camera's frame (rays have unit z), so it is the
-depth that camera would measure.
+coarser grid and interpolated. The ray parameter is the z of the hit in the casting camera's
+frame (rays have unit z), so it is the depth that camera would measure.
 """
 
 from __future__ import annotations
@@ -30,16 +29,13 @@ class Material:
     emissive: bool = False
     #: Mirror-like: coded light loses its pattern; the illuminator leaves a glint.
     glossy: bool = False
-    #: Paper carries toner that only its black component makes visible in near-IR.
-    code: int = 0
 
 
-SKIN = Material("skin", code=1)
-CLOTH = Material("cloth", code=2)
-PAPER = Material("paper", code=3)
-SCREEN = Material("screen", emissive=True, glossy=True, code=4)
-BEZEL = Material("bezel", glossy=True, code=5)
-ROOM = Material("room", code=6)
+SKIN = Material("skin")
+CLOTH = Material("cloth")
+PAPER = Material("paper")
+#: A monitor: its display emits the picture, and glass and bezel are glossy.
+SCREEN = Material("screen", emissive=True, glossy=True)
 
 
 @dataclass(frozen=True)
@@ -72,9 +68,6 @@ class Hit:
     emission: np.ndarray
     #: Unit normal in the casting camera's frame (h × w × 3).
     normal_cam: np.ndarray
-    #: Hit points in the surface's local frame (x, y, mm), for sub-regions such as a bezel.
-    local_x_mm: np.ndarray
-    local_y_mm: np.ndarray
 
 
 class _Rays:
@@ -179,7 +172,7 @@ class _Rays:
         geometry = cv2.remap(self.field.geometry_map, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # Rotate the normal (first three channels); the fourth, emission, is dropped by the 3×4 matrix.
         normal_cam = cv2.transform(geometry, np.hstack([self.rot32, np.zeros((3, 1), np.float32)]))
-        return Hit(self.rows, self.cols, mask, t, appearance, geometry[..., 3], normal_cam, lx, ly)
+        return Hit(self.rows, self.cols, mask, t, appearance, geometry[..., 3], normal_cam)
 
 
 def _pose_in(surface: PlacedSurface, cam_rotation: np.ndarray, cam_translation_mm: np.ndarray
@@ -220,7 +213,7 @@ def upsample(hit: Hit, factor: int, shape: tuple[int, int]) -> Hit:
         return cv2.resize(a, size, interpolation=interpolation)[:n_rows, :n_cols]
 
     return Hit(rows, cols, up(hit.mask.view(np.uint8), cv2.INTER_NEAREST).view(bool), up(hit.z_mm),
-               up(hit.appearance), up(hit.emission), up(hit.normal_cam), up(hit.local_x_mm), up(hit.local_y_mm))
+               up(hit.appearance), up(hit.emission), up(hit.normal_cam))
 
 
 def _region_of_interest(field: TexturedHeightField, rot: np.ndarray, origin: np.ndarray, rays: RayTable

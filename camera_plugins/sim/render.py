@@ -6,6 +6,13 @@ intrinsics with the depth sensor's lens model. The room is ray-cast once per str
 only the regions of interest of faces, props and bodies are cast (``raycast.py``). Then the
 sensor physics (``sensors.py``) turn true depth and returned near-IR into raw frames.
 
+Truth (``FrameSet.truth``): per visible face its presentation, subject (identity), box and five
+landmarks in colour pixels — the box is the region YuNet reports on these faces (mean IoU ≈ 0.9
+on near-frontal faces) — distance and pose as specified; and ``depth_in_colour_mm``, the Z in the
+*colour camera's frame* of the nearest surface at each colour pixel. A registration that moves
+depth into the colour frame (e.g. ``cv2.registerDepth``) reproduces it; ``rs.align`` keeps the
+depth camera's Z, which differs by the extrinsic's few millimetres.
+
 Frame k depends only on (camera, resolution, seed, scene, k): every random draw is seeded by
 them.
 """
