@@ -75,7 +75,8 @@ def test_no_hole_remains_in_the_portrait_box(camera):
     fs = sim(camera)
     depth = fs.depth_raw.copy()
     depth[::3, ::2] = 0  # a third of the pixels punched out on top of the sensor's own holes
-    face = prepare_face(dataclasses.replace(fs, depth_raw=depth), box_of(fs), PreprocessSpec(min_valid_depth_fraction=0.3))
+    holed = dataclasses.replace(fs, depth_raw=depth)
+    face = prepare_face(holed, box_of(fs), PreprocessSpec(min_valid_depth_fraction=0.3))
     assert isinstance(face, FaceInput)
     # Holes read as the face's mean (mid-grey), never as 0; only depth beyond mean + 150 mm is 0.
     assert face.target[3].min() > 0 and face.degraded[3].min() > 0

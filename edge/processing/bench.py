@@ -70,26 +70,35 @@ def run(resolution: str, rounds: int, repeats: int) -> list[tuple[str, dict, str
     depth_range = DepthRange(mean_mm - 50, mean_mm, mean_mm + 50)
     align = rs.align(rs.stream.color)
     hole_filling = rs.hole_filling_filter()
+    crop = registration.region(fs.depth_raw, fs.depth_scale_mm, face_box).depth_mm
+    whole = fs.depth_mm()
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
         path = rs_reference.record([fs, fs], Path(workdir) / "bench.bag")
         with rs_reference.playback(path) as framesets:
             frames = next(framesets)
             depth_frame = frames.get_depth_frame()
-            full = lambda: registration.full(fs.depth_raw, fs.depth_scale_mm, fs.ir)  # noqa: E731
-            rs_align = lambda: align.process(frames)  # noqa: E731
-            rows.append(("full-frame registration (depth+IR)", compare(full, rs_align, rounds, repeats), "≤ 1.0"))
-            region = lambda: registration.region(fs.depth_raw, fs.depth_scale_mm, region_box, fs.ir)  # noqa: E731
-            rows.append(("200×200 region registration vs rs.align full", compare(region, rs_align, rounds, repeats), "≤ 0.1"))
-            face = lambda: prepare_face(fs, face_box, spec, registration)  # noqa: E731
-            rows.append((f"whole per-face path ({w:.0f}×{h:.0f} px box) vs rs.align full", compare(face, rs_align, rounds, repeats), "≤ 1 ms"))
-            crop = registration.region(fs.depth_raw, fs.depth_scale_mm, face_box).depth_mm
-            rs_fill = lambda: hole_filling.process(depth_frame)  # noqa: E731
-            fill_crop = lambda: fill_and_quantise(crop, depth_range)  # noqa: E731
-            rows.append(("paper's hole fill + quantise, face box, vs rs.hole_filling full", compare(fill_crop, rs_fill, rounds, repeats), "—"))
-            whole = fs.depth_mm()
-            fill_full = lambda: fill_and_quantise(whole, depth_range)  # noqa: E731
-            rows.append(("paper's hole fill + quantise, full frame, vs rs.hole_filling full", compare(fill_full, rs_fill, rounds, repeats), "—"))
+
+            def rs_align():
+                return align.process(frames)
+
+            def rs_fill():
+                return hole_filling.process(depth_frame)
+
+            stages = [
+                ("full-frame registration (depth+IR)", rs_align, "≤ 1.0",
+                 lambda: registration.full(fs.depth_raw, fs.depth_scale_mm, fs.ir)),
+                ("200×200 region registration vs rs.align full", rs_align, "≤ 0.1",
+                 lambda: registration.region(fs.depth_raw, fs.depth_scale_mm, region_box, fs.ir)),
+                (f"whole per-face path ({w:.0f}×{h:.0f} px box) vs rs.align full", rs_align, "≤ 1 ms",
+                 lambda: prepare_face(fs, face_box, spec, registration)),
+                ("paper's hole fill + quantise, face box, vs rs.hole_filling full", rs_fill, "—",
+                 lambda: fill_and_quantise(crop, depth_range)),
+                ("paper's hole fill + quantise, full frame, vs rs.hole_filling full", rs_fill, "—",
+                 lambda: fill_and_quantise(whole, depth_range)),
+            ]  # fmt: skip
+            for name, theirs, goal, ours in stages:
+                rows.append((name, compare(ours, theirs, rounds, repeats), goal))
     return rows
 
 

@@ -83,7 +83,8 @@ def prepare_face(
         )
     near, far = spec.working_range_mm
     if not near <= stats.mean_mm <= far:
-        return NotEnoughData(f"face at {stats.mean_mm:.0f} mm, outside the working range {near:.0f}–{far:.0f} mm", fraction)
+        reason = f"face at {stats.mean_mm:.0f} mm, outside the working range {near:.0f}–{far:.0f} mm"
+        return NotEnoughData(reason, fraction)
 
     rng = depth_range(stats, spec.depth_algorithm, spec.depth_window_mm)
     depth_levels = fill_and_quantise(depth_mm, rng)

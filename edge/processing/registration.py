@@ -198,13 +198,17 @@ class DepthRegistration:
                 f"depth_raw must be a {shape[0]}×{shape[1]} uint16 array (the depth intrinsics' size), "
                 f"got {_describe(depth_raw)}"
             )
-        if not (isinstance(depth_scale_mm, (int, float, np.floating)) and math.isfinite(depth_scale_mm) and depth_scale_mm > 0):
-            raise ValueError(f"depth_scale_mm must be a positive number (SR300 0.125, DCAM710 1.0), got {depth_scale_mm!r}")
+        scale_ok = isinstance(depth_scale_mm, (int, float, np.floating)) and math.isfinite(depth_scale_mm)
+        if not (scale_ok and depth_scale_mm > 0):
+            raise ValueError(
+                f"depth_scale_mm must be a positive number (SR300 0.125, DCAM710 1.0), got {depth_scale_mm!r}"
+            )
         if ir is not None and not (
             isinstance(ir, np.ndarray) and ir.dtype in (np.uint8, np.uint16) and ir.shape == shape
         ):
             raise ValueError(
-                f"ir must be a {shape[0]}×{shape[1]} uint8 or uint16 array pixel-aligned with depth, got {_describe(ir)}"
+                f"ir must be a {shape[0]}×{shape[1]} uint8 or uint16 array pixel-aligned with depth, "
+                f"got {_describe(ir)}"
             )
 
 

@@ -124,7 +124,10 @@ def nearest_valid_depth_raw(depth_raw, window):
 
 
 @numba.njit(inline="always", **_FAST)
-def _project_corners(raw_row, start, stop, scale_mm, corner_rays, corner_row, corner_shift, t_mm, focal, centre, lens, distorted, x, y, xs, ys):
+def _project_corners(
+    raw_row, start, stop, scale_mm, corner_rays, corner_row, corner_shift,
+    t_mm, focal, centre, lens, distorted, x, y, xs, ys,
+):  # fmt: skip
     """Colour footprint edges of depth pixels start:stop of one row, for one corner of each.
 
     Pixel c's corner is corner_rays[:, corner_row, c + corner_shift] (the whole table is
