@@ -91,7 +91,7 @@ def empty_scenes(count: int, rooms: tuple[int, ...] = BACKGROUNDS + (3,)) -> lis
 
 
 def low_light_scenes(count: int, seed: int) -> list[Scene]:
-    """Live faces at 0.5–1.0 m in a dark room (colour nearly black, IR lit by the illuminator)."""
+    """Live faces at 0.5–1.2 m in a dark room (colour nearly black, IR lit by the illuminator)."""
     rng = np.random.default_rng(seed)
     return [
         Scene(
@@ -100,7 +100,7 @@ def low_light_scenes(count: int, seed: int) -> list[Scene]:
             lighting=Lighting.LOW,
             background_seed=BACKGROUNDS[i % len(BACKGROUNDS)],
         )
-        for i, d in enumerate(np.linspace(500.0, 1000.0, count))
+        for i, d in enumerate(np.linspace(500.0, 1200.0, count))
     ]
 
 

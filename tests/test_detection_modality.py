@@ -10,7 +10,9 @@ from edge.detection.base import Detection, create_detector
 from edge.detection.boxes import iou
 from edge.detection.filters import DetectionFilter
 from edge.detection.ir_mapping import face_distance_mm, ir_detection_to_colour
-from edge.detection.modality import ModalityPolicy, ModalitySettings, ir_to_8bit, read_colour
+from edge.detection.modality import (
+    ModalityPolicy, ModalitySettings, ir_to_8bit, read_colour, stretch_for_detection,
+)
 from edge.frames import Geometry
 from tests._detection_scenes import (
     CAMERAS, Score, distance_sweep_scenes, empty_scenes, low_light_scenes, render, truth_boxes_xyxy,
@@ -46,6 +48,20 @@ def test_ir_is_quantised_from_its_full_scale():
     assert ir_to_8bit(ir8, 200).tolist() == [[0, 128, 255]]
 
 
+def test_dim_ir_is_stretched_for_detection_within_the_gain_limit():
+    rng = np.random.default_rng(3)
+    dim = rng.integers(0, 41, (480, 640), dtype=np.uint8)  # 99.5th percentile 40: gain 6.375
+    stretched = stretch_for_detection(dim, max_gain=8.0)
+    assert np.percentile(stretched, 99.5) == 255
+    assert np.array_equal(stretched, np.clip(np.rint(dim * (255.0 / 40)), 0, 255).astype(np.uint8))
+    very_dim = dim // 10  # would need a gain of 64: capped at 8
+    assert stretch_for_detection(very_dim, max_gain=8.0).max() == 8 * very_dim.max()
+    bright = rng.integers(0, 256, (480, 640), dtype=np.uint8)
+    bright[::8] = 255  # an eighth of the rows saturated: the 99.5th percentile is 255
+    assert stretch_for_detection(bright, max_gain=8.0) is bright
+    assert stretch_for_detection(dim, max_gain=1.0) is dim
+
+
 @pytest.mark.parametrize("camera", CAMERAS)
 def test_darkness_criterion_separates_normal_and_low_light(camera, low_light_frames, live_frames):
     settings = ModalitySettings()
@@ -73,10 +89,9 @@ def test_low_light_auto_finds_faces_through_ir_and_rgb_alone_does_not(detector, 
 
 
 @pytest.mark.parametrize("camera", CAMERAS)
-def test_ir_boxes_land_on_the_colour_face(live_frames, camera):
+def test_ir_boxes_land_on_the_colour_face(detector, live_frames, camera):
     """Policy ``ir`` in normal light: mapped boxes overlap the colour truth, and the mapping
     does better than taking IR pixels as colour pixels (the parallax it corrects is real)."""
-    detector = create_detector("yunet")
     policy = ModalityPolicy(detector, ModalitySettings(policy="ir"))
     mapped_iou, unmapped_iou = [], []
     for frameset in live_frames[camera]:
@@ -84,7 +99,7 @@ def test_ir_boxes_land_on_the_colour_face(live_frames, camera):
         detections = found(policy, frameset)
         assert len(detections) == 1 and detections[0].modality == "ir"
         mapped_iou.append(iou(truth, np.asarray([detections[0].box_xyxy_px]))[0])
-        unmapped = detector.detect(ir_to_8bit(frameset.ir, frameset.ir_full_scale))
+        unmapped = detector.detect(stretch_for_detection(ir_to_8bit(frameset.ir, frameset.ir_full_scale), 8.0))
         unmapped_iou.append(iou(truth, np.asarray([unmapped[0].box_xyxy_px]))[0] if unmapped else 0.0)
     assert min(mapped_iou) >= 0.5, mapped_iou
     assert np.mean(mapped_iou) > np.mean(unmapped_iou) + 0.05, (mapped_iou, unmapped_iou)

@@ -4,7 +4,8 @@ Surveillance boxes run at night. The colour image then goes dark while the camer
 illuminators still light the face, and both detectors find faces on IR frames. Policies:
 
 - ``rgb``: colour only.
-- ``ir``: infrared only (8-bit, quantised uniformly from the sensor's full scale).
+- ``ir``: infrared only (8-bit, quantised uniformly from the sensor's full scale, then brightened
+  for detection when dim: ``ir_max_gain``).
 - ``auto``: colour, unless it is too dark to trust; and infrared also when colour finds no face
   (shadowed faces, back light). IR detections are moved into colour pixels
   (``edge.detection.ir_mapping``), so every result is in colour geometry and says which
@@ -46,6 +47,11 @@ class ModalitySettings(pydantic.BaseModel):
     dark_mean_luma: float = pydantic.Field(40.0, ge=0.0, le=255.0)
     #: …or its RMS contrast (luma standard deviation, 0–255) is below this.
     dark_min_contrast: float = pydantic.Field(10.0, ge=0.0, le=255.0)
+    #: The 8-bit IR is brightened for detection (only) so that its 99.5th percentile reaches
+    #: 255, by at most this gain (1 = no stretch): the illuminator's light falls with the
+    #: square of the distance, and at 1.1 m the SR300's face peaks near 30/255, where MTCNN
+    #: stops finding it; stretched, it does.
+    ir_max_gain: float = pydantic.Field(8.0, ge=1.0)
     #: Wider images are shrunk to this width before detection and the boxes scaled back: a
     #: 1920×1080 colour frame costs YuNet about six times a 640×480 one, and faces in the
     #: working range stay well above the detectors' minimum size. 0 = always full size.
@@ -78,6 +84,19 @@ def ir_to_8bit(ir: np.ndarray, full_scale: int) -> np.ndarray:
     return cv2.convertScaleAbs(ir, alpha=255.0 / full_scale)
 
 
+_STRETCH_PERCENTILE = 99.5
+
+
+def stretch_for_detection(ir8: np.ndarray, max_gain: float) -> np.ndarray:
+    """8-bit IR brightened so that its 99.5th percentile (sampled on every 4th pixel) reaches
+    255, by at most ``max_gain``; the few brighter pixels (glints) saturate."""
+    reference = float(np.percentile(ir8[::4, ::4], _STRETCH_PERCENTILE))
+    gain = min(255.0 / max(reference, 1.0), max_gain)
+    if gain <= 1.0:
+        return ir8
+    return cv2.convertScaleAbs(ir8, alpha=gain)
+
+
 class ModalityPolicy:
     """Runs one detector on the image the policy picks; results are in colour pixels."""
 
@@ -102,7 +121,7 @@ class ModalityPolicy:
         return self._detect_ir(frameset)
 
     def _detect_ir(self, frameset: FrameSet) -> list[Detection]:
-        ir8 = ir_to_8bit(frameset.ir, frameset.ir_full_scale)
+        ir8 = stretch_for_detection(ir_to_8bit(frameset.ir, frameset.ir_full_scale), self.settings.ir_max_gain)
         return [ir_detection_to_colour(frameset, d.with_changes(modality="ir")) for d in self._run(ir8)]
 
     def _run(self, image: np.ndarray) -> list[Detection]:
@@ -114,10 +133,11 @@ class ModalityPolicy:
         small_height = max(round(image.shape[0] * limit / width), 1)
         small = cv2.resize(image, (limit, small_height), interpolation=cv2.INTER_AREA)
         sx, sy = width / limit, image.shape[0] / small_height
-        return [
-            d.with_changes(
-                box_xyxy_px=(d.box_xyxy_px[0] * sx, d.box_xyxy_px[1] * sy, d.box_xyxy_px[2] * sx, d.box_xyxy_px[3] * sy),
+        scaled = []
+        for d in self.detector.detect(small):
+            x1, y1, x2, y2 = d.box_xyxy_px
+            scaled.append(d.with_changes(
+                box_xyxy_px=(x1 * sx, y1 * sy, x2 * sx, y2 * sy),
                 landmarks_px=tuple((x * sx, y * sy) for x, y in d.landmarks_px),
-            )
-            for d in self.detector.detect(small)
-        ]
+            ))
+        return scaled

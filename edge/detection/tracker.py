@@ -126,7 +126,9 @@ class FaceTracker:
         seen_last_time = [t for t in self._tracks if t.last_seen_frame == self._last_update_frame]
         return [self._report(t, self._frame, predicted=True) for t in seen_last_time]
 
-    def _associate(self, detections: list[Detection], frame: int) -> tuple[list[tuple[_Track, Detection]], list[Detection]]:
+    def _associate(
+        self, detections: list[Detection], frame: int
+    ) -> tuple[list[tuple[_Track, Detection]], list[Detection]]:
         if not self._tracks or not detections:
             return [], list(detections)
         predicted = np.stack([t.predicted_box(frame) for t in self._tracks])
