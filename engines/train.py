@@ -25,7 +25,9 @@ from engines.architectures import build_model, parameter_count
 from engines.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from engines.data.arrays import FaceArrays
 from engines.data.augment import Augmentation
+from engines.data.degrade import Degradation
 from engines.data.sources import open_dataset
+from engines.export import default_preprocess
 from engines.inference import live_scores
 from engines.metrics import error_rates, threshold_at_eer
 
@@ -173,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("lr", "momentum", "weight_decay", "sr_weight"):
         p.add_argument(f"--{key.replace('_', '-')}", type=float, default=getattr(defaults, key))
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--preprocess", help="JSON of the PreprocessSpec the data was made with (default: the daemon's default spec)")
     args = p.parse_args(argv)
 
     model_config = {"width_multiplier": args.width}
@@ -183,9 +186,13 @@ def main(argv: list[str] | None = None) -> int:
                              batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
                              cycle_epochs=args.cycle_epochs, sr_weight=args.sr_weight, augment=not args.no_augment,
                              seed=args.seed, device=args.device)
-        train_set = FaceArrays.concatenate([open_dataset(path, live_label=args.live_label) for path in args.train])
+        preprocess = json.loads(Path(args.preprocess).read_text()) if args.preprocess else default_preprocess()
+        read = lambda paths: FaceArrays.concatenate([
+            open_dataset(path, live_label=args.live_label, degradation=Degradation.from_preprocess(preprocess),
+                         expected_preprocess=preprocess) for path in paths])
+        train_set = read(args.train)
         if args.val:
-            val_set = FaceArrays.concatenate([open_dataset(path, live_label=args.live_label) for path in args.val])
+            val_set = read(args.val)
         else:
             train_set, val_set = split_by_subject(train_set, args.val_fraction, args.seed)
         description = {"train": args.train, "val": args.val or f"{args.val_fraction:.0%} of train identities",
@@ -193,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                        "camera_models": sorted(set(train_set.camera_model.tolist())),
                        "presentations": sorted(set(train_set.presentation.tolist()))}
         result = train(config, train_set, val_set, args.out, resume=args.resume, progress=not args.no_progress,
-                       extra_state={"training_data": description})
+                       extra_state={"training_data": description, "preprocess": preprocess})
     except (ValueError, FileNotFoundError) as error:
         print(f"edge-train: {error}", file=sys.stderr)
         return 2

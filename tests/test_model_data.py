@@ -162,3 +162,17 @@ def test_modality_erasing_zeroes_one_whole_modality_of_the_input_only():
     assert patterns <= {(True, True, True, False, False), (False, False, False, True, False), (False, False, False, False, True)}
     assert len(patterns) == 3
     torch.testing.assert_close(kept_t, t)
+
+
+def test_npz_made_with_another_preprocessing_spec_is_refused(tmp_path):
+    import json
+
+    from engines.export import default_preprocess
+
+    spec = default_preprocess()
+    arrays = dict(inputs=np.zeros((2, 5, 8, 8), np.float32), targets=np.zeros((2, 5, 16, 16), np.float32), labels=[1, 0])
+    np.savez(tmp_path / "same.npz", **arrays, preprocess=json.dumps(spec))
+    assert len(open_dataset(tmp_path / "same.npz", expected_preprocess=spec)) == 2
+    np.savez(tmp_path / "other.npz", **arrays, preprocess=json.dumps({**spec, "depth_algorithm": "alg1"}))
+    with pytest.raises(DatasetError, match=r"another preprocessing spec \(differs in \['depth_algorithm'\]\)"):
+        open_dataset(tmp_path / "other.npz", expected_preprocess=spec)

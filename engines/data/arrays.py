@@ -3,11 +3,14 @@
 npz keys (what the simulator dataset generator writes and the readers produce):
 ``inputs`` N×5×8×8 float32 (r, g, b, depth, ir; degraded), ``targets`` N×5×16×16 float32
 (clear super-resolution targets), ``labels`` N int (1 = live, 0 = attack), ``presentation`` N str
-(``live`` or the attack type), ``camera_model`` N str, ``subject`` N str (identity).
+(``live`` or the attack type), ``camera_model`` N str, ``subject`` N str (identity); optionally
+``preprocess``, a 0-d string holding the JSON of the ``PreprocessSpec.to_dict()`` the faces were
+prepared with (checked against the spec a model is trained for).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +89,9 @@ def load_npz(path: str | Path) -> FaceArrays:
             return FaceArrays.build(data["inputs"], data["targets"], data["labels"], **optional)
         except ValueError as error:
             raise ValueError(f"dataset {path}: {error}") from error
+
+
+def npz_preprocess(path: str | Path) -> dict | None:
+    """The preprocessing spec an npz records (key ``preprocess``, JSON), or None."""
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(str(data["preprocess"])) if "preprocess" in data.files else None
