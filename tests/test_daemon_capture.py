@@ -80,7 +80,7 @@ def test_end_of_recording_is_a_disconnect_and_the_thread_reconnects(recording):
     assert thread.error is None
 
 
-def test_a_vanished_camera_is_retried_with_back_off_not_a_busy_loop(recording):
+def test_a_vanished_camera_is_retried_with_back_off_not_a_busy_loop(recording, caplog):
     thread, slots, _ = _capture(recording)
     thread.start()
     assert _wait_for(lambda: thread.frames >= 2)
@@ -94,6 +94,9 @@ def test_a_vanished_camera_is_retried_with_back_off_not_a_busy_loop(recording):
     thread.stop()
     thread.join(2.0)
     assert not thread.is_alive()
+    # Each warning carries the camera as a journal field (JournalHandler sends record fields).
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings and all(getattr(r, "CAMERA_ID", None) == "cam1" for r in warnings)
 
 
 def test_an_unsupported_camera_ends_the_thread_with_its_error(recording):

@@ -67,6 +67,8 @@ class CaptureThread(threading.Thread):
         self._reopens_before_reset = reopens_before_reset
         self._give_up_after_s = give_up_after_s
         self._stop_event = threading.Event()
+        # Under systemd each line carries a CAMERA_ID journal field (journalctl CAMERA_ID=cam1).
+        self._log = logging.LoggerAdapter(log, {"CAMERA_ID": camera_id})
         #: Set once the camera opened for the first time (the daemon's readiness waits on it).
         self.opened = threading.Event()
         self.state = CameraState.OPENING
@@ -99,7 +101,7 @@ class CaptureThread(threading.Thread):
         except BaseException as e:  # recorded for the daemon, which exits non-zero on it
             self.error = e
             self.state = CameraState.FAILED
-            log.error("camera %s: capture thread failed: %s", self.camera_id, e)
+            self._log.error("camera %s: capture thread failed: %s", self.camera_id, e)
         finally:
             self.camera.close()
             if self.error is None:
@@ -126,7 +128,7 @@ class CaptureThread(threading.Thread):
                 if self._consecutive_timeouts < self._timeouts_before_reopen:
                     self.recovery_step = "retry"
                     if self.state is not CameraState.STALLED:
-                        log.warning("camera %s: no frame within %.2f s; retrying", self.camera_id,
+                        self._log.warning("camera %s: no frame within %.2f s; retrying", self.camera_id,
                                     self._read_timeout_s)
                     self.state = CameraState.STALLED
                     continue
@@ -142,7 +144,7 @@ class CaptureThread(threading.Thread):
                 frameset.validate()
             except ValueError as e:
                 self.bad_frames += 1
-                log.warning("camera %s: bad frame %s skipped: %s", self.camera_id, frameset.frame_index, e)
+                self._log.warning("camera %s: bad frame %s skipped: %s", self.camera_id, frameset.frame_index, e)
                 continue
             if frameset.camera_id != self.camera_id:  # e.g. a recording of another camera:
                 frameset = dataclasses.replace(frameset, camera_id=self.camera_id)  # config wins
@@ -155,7 +157,7 @@ class CaptureThread(threading.Thread):
 
     def _lost(self, why: str) -> bool:
         """Rung 2: close the camera so that the loop reopens it; returns the new is_open."""
-        log.warning("camera %s: %s; reopening", self.camera_id, why)
+        self._log.warning("camera %s: %s; reopening", self.camera_id, why)
         self.camera.close()
         self._consecutive_timeouts = 0
         if self._outage_began is None:
@@ -177,10 +179,10 @@ class CaptureThread(threading.Thread):
             try:
                 done = self.camera.hardware_reset()
             except Exception as e:  # a reset can fail like the camera did; the ladder goes on
-                log.warning("camera %s: hardware reset failed: %s", self.camera_id, e)
+                self._log.warning("camera %s: hardware reset failed: %s", self.camera_id, e)
                 done = False
             self.hardware_resets += int(done)
-            log.warning("camera %s: %d reopens failed; hardware reset %s", self.camera_id,
+            self._log.warning("camera %s: %d reopens failed; hardware reset %s", self.camera_id,
                         self._failed_reopens, "done" if done else "not available")
         outage_s = time.monotonic() - self._outage_began
         if self._give_up_after_s is not None and outage_s >= self._give_up_after_s:
@@ -198,15 +200,15 @@ class CaptureThread(threading.Thread):
         except (CameraNotFound, CameraDisconnected, CameraTimeout) as e:
             self.camera.close()
             self.state = CameraState.RECONNECTING
-            log.warning("camera %s: not available (%s); retrying", self.camera_id, e)
+            self._log.warning("camera %s: not available (%s); retrying", self.camera_id, e)
             return False
         self._failed_reopens = 0
         self.recovery_step = ""
         if self.opened.is_set():
             self.reconnects += 1
-            log.info("camera %s: reconnected", self.camera_id)
+            self._log.info("camera %s: reconnected", self.camera_id)
         else:
-            log.info("camera %s: opened %s", self.camera_id, self.description)
+            self._log.info("camera %s: opened %s", self.camera_id, self.description)
         self.opened.set()
         self.state = CameraState.STREAMING
         return True
