@@ -171,8 +171,8 @@ def test_npz_made_with_another_preprocessing_spec_is_refused(tmp_path):
 
     spec = default_preprocess()
     arrays = dict(inputs=np.zeros((2, 5, 8, 8), np.float32), targets=np.zeros((2, 5, 16, 16), np.float32), labels=[1, 0])
-    np.savez(tmp_path / "same.npz", **arrays, preprocess=json.dumps(spec))
+    np.savez(tmp_path / "same.npz", **arrays, preprocess_spec=json.dumps(spec))
     assert len(open_dataset(tmp_path / "same.npz", expected_preprocess=spec)) == 2
-    np.savez(tmp_path / "other.npz", **arrays, preprocess=json.dumps({**spec, "depth_algorithm": "alg1"}))
+    np.savez(tmp_path / "other.npz", **arrays, preprocess_spec=json.dumps({**spec, "depth_algorithm": "alg1"}))
     with pytest.raises(DatasetError, match=r"another preprocessing spec \(differs in \['depth_algorithm'\]\)"):
         open_dataset(tmp_path / "other.npz", expected_preprocess=spec)

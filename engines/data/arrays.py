@@ -4,7 +4,7 @@ npz keys (what the simulator dataset generator writes and the readers produce):
 ``inputs`` N×5×8×8 float32 (r, g, b, depth, ir; degraded), ``targets`` N×5×16×16 float32
 (clear super-resolution targets), ``labels`` N int (1 = live, 0 = attack), ``presentation`` N str
 (``live`` or the attack type), ``camera_model`` N str, ``subject`` N str (identity); optionally
-``preprocess``, a 0-d string holding the JSON of the ``PreprocessSpec.to_dict()`` the faces were
+``preprocess_spec``, a 0-d string holding the JSON of the ``PreprocessSpec.to_dict()`` the faces were
 prepared with (checked against the spec a model is trained for).
 """
 
@@ -92,6 +92,6 @@ def load_npz(path: str | Path) -> FaceArrays:
 
 
 def npz_preprocess(path: str | Path) -> dict | None:
-    """The preprocessing spec an npz records (key ``preprocess``, JSON), or None."""
+    """The preprocessing spec an npz records (key ``preprocess_spec``, JSON), or None."""
     with np.load(path, allow_pickle=False) as data:
-        return json.loads(str(data["preprocess"])) if "preprocess" in data.files else None
+        return json.loads(str(data["preprocess_spec"])) if "preprocess_spec" in data.files else None
