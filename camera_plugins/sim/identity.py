@@ -104,7 +104,7 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
 
 def _head_depth_and_coverage(s: FaceShape, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Depth behind the nose-tip plane, and where the head is (egg outline narrowing to the jaw)."""
-    top_y = -150.0 + 8.0
+    top_y = HEAD_Y_RANGE_MM[0] + 8.0  # the crown, just inside the texture
     centre_y = (top_y + s.chin_y_mm) / 2
     half_height = (s.chin_y_mm - top_y) / 2
     jaw = 1.0 - 0.30 * np.clip(y / s.chin_y_mm, 0, 1) ** 2

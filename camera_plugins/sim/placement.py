@@ -83,7 +83,7 @@ def place_face(spec: FaceSpec, colour: Intrinsics, depth_to_colour: Extrinsics) 
                              CLOTH, subsample=2)
 
     if p is Presentation.LIVE:
-        carrier = PlacedSurface(head.surface, rotation, nose, SKIN, step_mm=16.0)
+        carrier = PlacedSurface(head.surface, rotation, nose, SKIN, step_mm=20.0)
         surfaces = (carrier, torso(spec.identity, 80.0, 0.3 * spec.yaw_deg))
     elif p in (Presentation.PRINT_COLOUR, Presentation.PRINT_BW):
         sheet = print_for(spec.identity, p is Presentation.PRINT_COLOUR, round(spec.bend_mm))
@@ -93,9 +93,9 @@ def place_face(spec: FaceSpec, colour: Intrinsics, depth_to_colour: Extrinsics) 
         carrier = PlacedSurface(screen_for(spec.identity), rotation, nose, SCREEN)
         surfaces = (carrier, torso(spec.identity + WEARER_OFFSET, ARM_LENGTH_MM, 0.0))
     else:
-        carrier = PlacedSurface(mask_for(spec.identity), rotation, nose, PAPER, step_mm=16.0)
+        carrier = PlacedSurface(mask_for(spec.identity), rotation, nose, PAPER, step_mm=20.0)
         wearer = head_for(spec.identity + WEARER_OFFSET)
         wearer_nose = nose + rotation @ np.array([0.0, 0.0, MASK_STANDOFF_MM])
-        surfaces = (carrier, PlacedSurface(wearer.surface, rotation, wearer_nose, SKIN, step_mm=16.0),
+        surfaces = (carrier, PlacedSurface(wearer.surface, rotation, wearer_nose, SKIN, step_mm=20.0),
                     torso(spec.identity + WEARER_OFFSET, 80.0 + MASK_STANDOFF_MM, 0.3 * spec.yaw_deg))
     return PlacedFace(spec, surfaces, carrier, head)

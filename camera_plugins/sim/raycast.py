@@ -151,10 +151,10 @@ class _Rays:
                ) -> np.ndarray:
         """Refine brackets [t_lo in front of, t_hi behind the surface] by secant steps."""
         t = t_hi
+        tiny = np.float32(1e-6)
         for _ in range(steps):
-            denominator = f_hi - f_lo
-            safe = np.abs(denominator) > 1e-6
-            t = np.where(safe, t_lo - f_lo * (t_hi - t_lo) / np.where(safe, denominator, 1.0), t_hi)
+            # f_lo < 0 ≤ f_hi on a bracket, so the denominator is positive; elsewhere t stays put.
+            t = t_lo - f_lo * (t_hi - t_lo) / np.maximum(f_hi - f_lo, tiny)
             f = -self.gap(t, self.sample(t))
             behind = f >= 0
             np.copyto(t_hi, t, where=behind)
