@@ -30,7 +30,7 @@ from camera_plugins.sim.camera_models import CameraModel
 from camera_plugins.sim.optics import RayTable, project
 from camera_plugins.sim.placement import PlacedFace, place_face
 from camera_plugins.sim.raycast import Hit, PlacedSurface, cast, upsample
-from camera_plugins.sim.room import RoomView, view_room
+from camera_plugins.sim.room import view_room
 from camera_plugins.sim.scene import Lighting, Scene
 from camera_plugins.sim.sensors import (
     ColourNoise, DepthPhysics, DepthResponse, NoiseBank, coded_light_response, encode_colour, encode_depth,
@@ -59,11 +59,13 @@ _SHADOW_MARGIN_PX = 48
 
 @dataclass(frozen=True)
 class _Room:
-    """One room as this camera sees it, with everything about it that does not change per frame."""
+    """One room as this camera sees it: what the frames need of it, none of it per frame."""
 
-    colour_view: RoomView
+    colour_z_mm: np.ndarray
     colour_u8: dict[Lighting, np.ndarray]
-    depth_view: RoomView
+    depth_z_mm: np.ndarray
+    depth_cos_view: np.ndarray
+    #: Near-IR returned to the depth sensor, relative to the IR stream's full scale.
     returned: np.ndarray
     response: DepthResponse
     ir_level: np.ndarray
@@ -122,9 +124,9 @@ class SimRenderer:
         response = self._depth_response(depth_view.z_mm, returned, depth_view.cos_view,
                                         np.zeros(returned.shape, bool), (slice(None), slice(None)))
         response = response.in_raw_units(self.model)
-        room = _Room(colour_view, {lighting: encode_colour(colour_view.colour, exposure)
-                                   for lighting, (exposure, _) in _COLOUR_SENSOR.items()},
-                     depth_view, returned, response, *ir_response(returned, self.model))
+        room = _Room(colour_view.z_mm, {lighting: encode_colour(colour_view.colour, exposure)
+                                        for lighting, (exposure, _) in _COLOUR_SENSOR.items()},
+                     depth_view.z_mm, depth_view.cos_view, returned, response, *ir_response(returned, self.model))
         self._rooms[background_seed] = room
         return room
 
@@ -178,7 +180,7 @@ class SimRenderer:
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """8-bit BGR and the true depth in colour geometry (z-buffer of the colour camera)."""
         exposure, _ = _COLOUR_SENSOR[lighting]
-        z_buffer = room.colour_view.z_mm.copy()
+        z_buffer = room.colour_z_mm.copy()
         image = room.colour_u8[lighting].copy()
         for surface in surfaces:
             hit = self._cast(surface, self.colour_rays, self.r_ext, self.t_ext)
@@ -216,9 +218,9 @@ class SimRenderer:
             for hit, _ in hits[1:]:
                 touched = _union(touched, (hit.rows, hit.cols))
             region = _widen(touched, raw.shape, self.model.illuminator_baseline_mm > 0)
-            z_buffer = room.depth_view.z_mm[region].copy()
+            z_buffer = room.depth_z_mm[region].copy()
             returned = room.returned[region].copy()
-            cos_view = room.depth_view.cos_view[region].copy()
+            cos_view = room.depth_cos_view[region].copy()
             glossy = np.zeros(z_buffer.shape, bool)
             for hit, glossy_surface in hits:
                 self._composite_depth(hit, region, glossy_surface, z_buffer, returned, cos_view, glossy)
