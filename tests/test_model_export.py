@@ -145,3 +145,12 @@ def test_evaluation_report_roc_and_calibrated_thresholds_in_the_sidecar(exported
     assert sidecar.thresholds.for_camera("dcam710") == report["thresholds"]["dcam710"]
     assert sidecar.thresholds.uncertain_half_width == 0.03 and "apcer:0.1" in sidecar.thresholds.policy
     assert sidecar.metrics["test"]["overall"]["acer"] == report["test"]["overall"]["acer"]
+
+
+def test_checkpoint_and_exported_model_evaluate_alike_at_a_fixed_threshold(exported, tmp_path):
+    test = synthetic_faces(40, 31)
+    policy = ThresholdPolicy.parse("fixed:0.5")
+    from_onnx = evaluate(exported, test, None, policy, tmp_path / "onnx")["test"]["overall"]
+    from_torch = evaluate(exported.with_name("best.pt"), test, None, policy, tmp_path / "pt")["test"]["overall"]
+    assert from_onnx["threshold"] == from_torch["threshold"] == 0.5
+    assert (from_onnx["apcer"], from_onnx["npcer"]) == (from_torch["apcer"], from_torch["npcer"])
