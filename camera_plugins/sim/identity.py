@@ -137,13 +137,27 @@ def _head_depth_and_coverage(s: FaceShape, x: np.ndarray, y: np.ndarray) -> tupl
         on_hair = np.maximum(on_hair, smoothstep(s.head_half_width_mm - 14, s.head_half_width_mm - 8, np.abs(x))
                              * smoothstep(10.0, 0.0, y))
         depth -= 7.0 * on_hair
+    if s.hair_style != "long":
+        # Ears stand out at the sides, from the brows to the base of the nose, well behind the face.
+        ear = _ear_shape(s, x, y)
+        depth = np.where((ear > 0) & (coverage == 0), 78.0 + 6.0 * (1.0 - ear), depth)
+        coverage = np.maximum(coverage, (ear > 0).astype(np.float32))
     if s.hair_style == "long":
         # Hair falls behind the jaw at the sides, down to the shoulders.
         side_hair = (np.abs(x) > s.head_half_width_mm * 0.8) & (np.abs(x) < s.head_half_width_mm + 14) & \
             (y > -40) & (y < 120)
-        depth = np.where(side_hair & (coverage == 0), 65.0 + 0.1 * np.abs(y), depth)
+        # It curves back around the head: deeper towards the outside.
+        across = np.clip((np.abs(x) - 0.8 * s.head_half_width_mm) / (0.2 * s.head_half_width_mm + 14.0), 0, 1)
+        depth = np.where(side_hair & (coverage == 0), 45.0 + 45.0 * across ** 2 + 0.1 * np.abs(y), depth)
         coverage = np.maximum(coverage, side_hair.astype(np.float32))
     return depth.astype(np.float32), coverage
+
+
+def _ear_shape(s: FaceShape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """0 off the ears, rising to 1 at their middle (an ellipse 18 × 56 mm on each side)."""
+    u = (np.abs(x) - (s.head_half_width_mm - 2.0)) / 9.0
+    v = (y - (s.eye_y_mm + 24.0)) / 28.0
+    return np.clip(1.0 - (u * u + v * v), 0.0, 1.0)
 
 
 def _paint(s: FaceShape, x: np.ndarray, y: np.ndarray, depth: np.ndarray, identity: int
@@ -208,6 +222,10 @@ def _paint(s: FaceShape, x: np.ndarray, y: np.ndarray, depth: np.ndarray, identi
             on_hair = np.maximum(on_hair, (np.abs(x) > s.head_half_width_mm * 0.8).astype(np.float32)
                                  * (depth > 40) * (y > -40))
         blend(on_hair, hair * strands[..., None], hair_nir)
+    if s.hair_style != "long":  # ears show over short hair at the temples
+        ear = _ear_shape(s, x, y)
+        blend(np.where(ear > 0, 0.7 + 0.3 * smoothstep(0.5, 0.8, ear), 0.0), skin * np.array([0.85, 0.85, 0.97]),
+              _SKIN_NIR[s.skin_index] * 0.95)
     if s.glasses:
         frame = np.zeros(x.shape, np.float32)
         for side in (-1, 1):

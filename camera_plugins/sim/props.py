@@ -45,8 +45,8 @@ def torso_for(identity: int) -> TexturedHeightField:
     head = head_for(identity)
     texel = 2.0
     x, y = _grid((-240.0, 240.0), (30.0, 720.0), texel)
-    neck = (np.abs(x) < 46) & (y < 170)
-    neck_depth = 45.0 - np.sqrt(np.clip(46.0 ** 2 - x ** 2, 0, None)) * 0.8 + 40.0
+    neck = (np.abs(x) < 54) & (y < 170)
+    neck_depth = 45.0 - np.sqrt(np.clip(54.0 ** 2 - x ** 2, 0, None)) * 0.7 + 40.0
     # Shoulders slope down from the neck (trapezius) and round off into the arms.
     shoulder_top = 125.0 + 0.28 * np.clip(np.abs(x) - 40.0, 0, None) + 60.0 * smoothstep(150.0, 215.0, np.abs(x))
     half_width = 215.0 - 12.0 * smoothstep(400.0, 700.0, y)
