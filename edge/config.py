@@ -34,7 +34,7 @@ from engines.sidecar import Sidecar, SidecarError, load_sidecar
 EX_CONFIG = 78
 
 #: Where the shipped model lives inside the installed package (``engines/models/``).
-SHIPPED_MODEL_NAME = "afa.onnx"
+SHIPPED_MODEL_NAME = "afa_sim.onnx"
 
 
 def shipped_model_path() -> Path:
