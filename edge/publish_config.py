@@ -7,6 +7,8 @@ import socket
 import pydantic
 from pydantic import Field
 
+from edge.security.exposure import exposed_endpoints
+
 _SCHEMES = ("tcp://", "ipc://", "inproc://")
 
 
@@ -47,6 +49,15 @@ class PublishConfig(pydantic.BaseModel):
     #: Messages waiting between the pipeline worker and the publisher thread; the oldest is
     #: dropped (and counted) when it is full, so the worker never waits on the network.
     queue_capacity: int = Field(default=256, ge=1, le=100_000)
+    #: CURVE encryption with a ZAP allow-list on the XPUB and the snapshot ROUTER (issue 10).
+    curve: bool = False
+    #: The server's NAME.key_secret file; empty = the systemd credential
+    #: ``curve-server.key_secret`` in $CREDENTIALS_DIRECTORY (the unit's LoadCredential=).
+    curve_secret_key: str = ""
+    #: Directory of allowed subscribers' public keys (``*.key``); re-read when it changes.
+    allowed_clients_dir: str = ""
+    #: Publish without CURVE on an endpoint other hosts can reach; the daemon warns at every start.
+    allow_insecure: bool = False
 
     @pydantic.field_validator("endpoints")
     @classmethod
@@ -67,4 +78,23 @@ class PublishConfig(pydantic.BaseModel):
                 f"publish.endpoints and publish.snapshot_endpoints both list {sorted(shared)}; "
                 "the snapshot socket needs its own port or path"
             )
+        return self
+
+    @pydantic.model_validator(mode="after")
+    def _exposed_endpoints_need_curve(self) -> PublishConfig:
+        exposed = exposed_endpoints([*self.endpoints, *self.snapshot_endpoints])
+        if exposed and not self.curve and not self.allow_insecure:
+            raise ValueError(
+                f"publish: {exposed} can be reached from other hosts but publish.curve = false, so anyone on "
+                "the network could read every decision; set publish.curve = true with publish.allowed_clients_dir "
+                "(deploy/README.md, edge-keys), bind 127.0.0.1 only, or set publish.allow_insecure = true to accept it"
+            )
+        if self.curve:
+            if not self.allowed_clients_dir:
+                raise ValueError("publish.curve = true needs publish.allowed_clients_dir: the directory of the "
+                                 "subscribers' public keys (e.g. /etc/edge/clients); without it nobody is allowed")
+            for key in ("curve_secret_key", "allowed_clients_dir"):
+                value = getattr(self, key)
+                if value and not value.startswith(("/", "~")):
+                    raise ValueError(f"publish.{key} = {value!r}: give an absolute path (e.g. /etc/edge/...)")
         return self

@@ -20,6 +20,11 @@ Sockets (each created, used and closed by this one thread, as the ZeroMQ guide a
   decision and status of each camera and the sequence number they correspond to
   (:mod:`edge.snapshot_state`).
 
+With ``publish.curve`` the XPUB and the ROUTER are CURVE servers whose handshakes a ZAP handler
+checks against the allowed-clients directory (:mod:`edge.security.curve`), set up before they
+bind. Nothing arrives on these sockets that could become a decision: the XPUB only reads
+subscriptions, the ROUTER only answers snapshot requests from its own state.
+
 The pipeline worker never touches a socket: it hands messages over through a
 :class:`~edge.publish_queue.PublishQueue` whose wake-up descriptor sits in the same poller.
 """
@@ -50,6 +55,8 @@ from edge.publish_bind import PublishBindError, bind_all
 from edge.publish_config import PublishConfig
 from edge.publish_queue import Outgoing, PublishQueue
 from edge.publish_stats import PublisherCounters, PublishStats
+from edge.security.curve import CurveServer
+from edge.security.exposure import insecure_start_warning
 from edge.snapshot_state import SnapshotState
 
 __all__ = ["PublishBindError", "PublishConfig", "Publisher"]
@@ -142,17 +149,25 @@ class Publisher:
     def _run(self) -> None:
         context = zmq.Context()
         sockets: list[zmq.Socket] = []
+        curve: CurveServer | None = None
         try:
-            pub, monitor, router = self._open_sockets(context, sockets)
+            if self.config.curve:
+                curve = CurveServer.from_files(self.config.curve_secret_key, self.config.allowed_clients_dir)
+                curve.start(context)
+            pub, monitor, router = self._open_sockets(context, sockets, curve)
         except BaseException as error:  # noqa: BLE001 - handed to start()'s caller
             self._start_error = error
             for s in sockets:
                 s.close(linger=0)
+            if curve is not None:
+                curve.stop()
             context.term()
             self._ready.set()
             return
         self._ready.set()
-        log.info("publishing on %s, snapshots on %s", self.bound_endpoints, self.bound_snapshot_endpoints)
+        log.info("publishing on %s, snapshots on %s (%s)", self.bound_endpoints, self.bound_snapshot_endpoints,
+                 "CURVE, allow-listed clients only" if curve else "plaintext")
+        self._warn_if_exposed()
         poller = zmq.Poller()
         for s in (pub, monitor, router):
             poller.register(s, zmq.POLLIN)
@@ -168,6 +183,8 @@ class Publisher:
                     self._answer_snapshots(router)
                 for item in self.queue.drain():
                     self._publish_or_count(pub, item)
+                if curve is not None:
+                    curve.refresh_allowed_clients()
             for item in self.queue.drain():  # what the worker handed over before stop
                 self._publish_or_count(pub, item)
         except Exception as error:
@@ -178,14 +195,25 @@ class Publisher:
             pub.disable_monitor()
             for s in sockets:
                 s.close(linger=self.config.linger_ms)
+            if curve is not None:
+                curve.stop()
             context.term()
 
-    def _open_sockets(self, context: zmq.Context, sockets: list[zmq.Socket]):
+    def _warn_if_exposed(self) -> None:
+        """allow_insecure is a standing risk: say so at every start, not just once at install."""
+        warning = insecure_start_warning([*self.config.endpoints, *self.config.snapshot_endpoints],
+                                         self.config.curve)
+        if warning is not None:
+            log.warning("%s", warning)
+
+    def _open_sockets(self, context: zmq.Context, sockets: list[zmq.Socket], curve: CurveServer | None):
         pub = context.socket(zmq.XPUB)
         sockets.append(pub)
         pub.setsockopt(zmq.SNDHWM, self.config.send_hwm)
         pub.setsockopt(zmq.LINGER, self.config.linger_ms)
         pub.setsockopt(zmq.XPUB_NODROP, 1)
+        if curve is not None:
+            curve.protect(pub)
         monitor = pub.get_monitor_socket(zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
         sockets.append(monitor)
         self.bound_endpoints = bind_all(pub, self.config.endpoints, "publish.endpoints")
@@ -193,6 +221,8 @@ class Publisher:
         sockets.append(router)
         router.setsockopt(zmq.LINGER, self.config.linger_ms)
         router.setsockopt(zmq.MAXMSGSIZE, 64 * 1024)  # a request is a few camera ids
+        if curve is not None:
+            curve.protect(router)
         self.bound_snapshot_endpoints = bind_all(router, self.config.snapshot_endpoints, "publish.snapshot_endpoints")
         return pub, monitor, router
 

@@ -15,6 +15,11 @@ Every message is checked against the JSON Schema (:mod:`edge.message_check`); ex
 decisions and stale status are refused with the reason; sequence gaps per publisher and topic
 are reported on the message (``missed``) and counted; repeats (e.g. a live update that the
 snapshot already covered) are skipped. Garbage never raises.
+
+A daemon publishing with CURVE (``publish.curve = true``) needs ``curve=CurveClientKeys.from_files(
+"server.key", "fr-host.key_secret")``, and this client's public key in that daemon's allow-list;
+otherwise the connection never completes and nothing arrives (ZeroMQ does not report why to
+the client: the daemon's log names the refused key).
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ import zmq
 from edge import schema
 from edge.message_check import MAX_PAYLOAD_BYTES, Accepted, Rejected, decode, staleness
 from edge.messages import SNAPSHOT_SCHEMA, MessageKind, camera_prefix, topic_for
+from edge.security.client import CurveClientKeys
 from edge.snapshot_state import SNAPSHOT_REQUEST
 
-__all__ = ["Accepted", "Rejected", "SnapshotUnavailable", "Subscriber"]
+__all__ = ["Accepted", "CurveClientKeys", "Rejected", "SnapshotUnavailable", "Subscriber"]
 
 
 
@@ -51,6 +57,7 @@ class Subscriber:
         expiry_grace_ms: float = 0.0,
         receive_hwm: int = 1000,
         context: zmq.Context | None = None,
+        curve: CurveClientKeys | None = None,
     ) -> None:
         self.endpoints = _as_list(endpoints)
         if not self.endpoints:
@@ -59,6 +66,8 @@ class Subscriber:
         self.kinds = frozenset(MessageKind(k) for k in kinds)
         self.snapshot_endpoints = _as_list(snapshot_endpoints)
         self.expiry_grace_ms = expiry_grace_ms
+        #: Keys for daemons that publish with CURVE (``publish.curve = true``); None = plaintext.
+        self.curve = curve
         #: Totals since creation: accepted, rejected, repeats skipped, gaps, messages missed in gaps.
         self.counts = {"accepted": 0, "rejected": 0, "repeats": 0, "gaps": 0, "missed": 0}
         self._last_topic_sequence: dict[tuple[str, str, bytes], int] = {}
@@ -70,6 +79,8 @@ class Subscriber:
         # No ZMTP heartbeats: with a full receive queue they make libzmq 4.3.5 abort this process
         # on reconnect (libzmq issue #3937). A silent publisher shows as missing status messages.
         self._socket.setsockopt(zmq.MAXMSGSIZE, 16 * MAX_PAYLOAD_BYTES)  # crops travel too
+        if curve is not None:
+            curve.apply(self._socket)
         for prefix in self._prefixes():
             self._socket.subscribe(prefix)
         for endpoint in self.endpoints:
@@ -112,6 +123,8 @@ class Subscriber:
         dealer = self._context.socket(zmq.DEALER)
         dealer.setsockopt(zmq.LINGER, 0)
         dealer.setsockopt(zmq.MAXMSGSIZE, 16 * MAX_PAYLOAD_BYTES)
+        if self.curve is not None:
+            self.curve.apply(dealer)
         try:
             dealer.connect(endpoint)
             dealer.send_multipart([SNAPSHOT_REQUEST, *(c.encode() for c in self.cameras or [])])

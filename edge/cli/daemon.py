@@ -6,8 +6,9 @@
 
 ``--foreground`` prints every decision with faces (one line per face: camera, frame, track,
 state, live score, box) and each status as they are published, so a newcomer sees live/spoof
-decisions flowing. Exit codes: 0 stopped by SIGTERM/SIGINT; 78 configuration error (nothing
-was started); 69 a publish endpoint is in use; 70 a thread died (systemd restarts the daemon).
+decisions flowing. Exit codes: 0 stopped by SIGTERM/SIGINT; 78 configuration error or CURVE
+key missing or readable by others (nothing was started); 69 a publish endpoint is in use; 70 a
+thread died (systemd restarts the daemon).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 from edge.config import EX_CONFIG, ConfigError, check_model, load_config
 from edge.pipeline.daemon import EXIT_UNAVAILABLE, Daemon
 from edge.publisher import PublishBindError
+from edge.security.keys import KeyFileError
 from edge.service import configure_logging
 from engines.runtime import EngineError
 
@@ -59,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return EX_CONFIG
     except EngineError as e:
         print(f"edge-daemon: engine: {e}", file=sys.stderr)
+        return EX_CONFIG
+    except KeyFileError as e:  # CURVE keys: a restart cannot fix a missing or exposed key
+        print(f"edge-daemon: publish security: {e}", file=sys.stderr)
         return EX_CONFIG
     except PublishBindError as e:
         print(f"edge-daemon: publish: {e}", file=sys.stderr)

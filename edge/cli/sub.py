@@ -2,6 +2,7 @@
 
     edge-sub --endpoint tcp://127.0.0.1:5560 --snapshot-endpoint tcp://127.0.0.1:5561 --camera cam1
     edge-sub --endpoint tcp://127.0.0.1:5560 --json | jq .faces
+    edge-sub --endpoint tcp://box1:5560 --server-key box1-server.key --client-key fr-host.key_secret
 
 The table shows one line per face (state, live score, box, capture-to-publish time) and one line
 per status (camera state, fps, drops, backend — a CPU fallback is shouted —, latency p99,
@@ -19,6 +20,8 @@ import time
 
 from edge.message_check import Accepted, Rejected
 from edge.messages import Decision, MessageKind, Status
+from edge.security.client import CurveClientKeys
+from edge.security.keys import KeyFileError
 from edge.subscriber import SnapshotUnavailable, Subscriber
 
 
@@ -34,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--count", type=int, default=None, help="exit 0 after this many accepted messages")
     parser.add_argument("--idle-timeout-s", type=float, default=None,
                         help="exit 1 when nothing arrives for this long")
+    parser.add_argument("--server-key", help="the daemon's public key file (server.key) when it publishes "
+                        "with CURVE; needs --client-key")
+    parser.add_argument("--client-key", help="this subscriber's secret key file (NAME.key_secret, mode 0600) "
+                        "whose NAME.key is in the daemon's allowed_clients_dir")
     parser.add_argument("--expiry-grace-ms", type=float, default=0.0,
                         help="accept decisions this much past their expiry (clock skew between hosts)")
     return parser
@@ -44,9 +51,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.count is not None and args.count < 1:
         print("edge-sub: --count must be at least 1", file=sys.stderr)
         return 2
+    if bool(args.server_key) != bool(args.client_key):
+        print("edge-sub: --server-key and --client-key go together (CURVE needs both)", file=sys.stderr)
+        return 2
+    try:
+        curve = CurveClientKeys.from_files(args.server_key, args.client_key) if args.server_key else None
+    except KeyFileError as error:
+        print(f"edge-sub: {error}", file=sys.stderr)
+        return 2
     kinds = (MessageKind.DECISION,) if args.decisions_only else tuple(MessageKind)
     subscriber = Subscriber(args.endpoint, cameras=args.camera, kinds=kinds,
-                            snapshot_endpoints=args.snapshot_endpoint, expiry_grace_ms=args.expiry_grace_ms)
+                            snapshot_endpoints=args.snapshot_endpoint, expiry_grace_ms=args.expiry_grace_ms,
+                            curve=curve)
     accepted = 0
     try:
         pending: list[Accepted | Rejected] = []
