@@ -15,7 +15,8 @@ recorded in ``recovery_step`` for the status:
    ``CameraRecoveryExhausted``; the daemon sees a dead thread and exits non-zero so that the
    service manager restarts the process (some USB faults clear only then).
 
-A malformed frame (``FrameSet.validate`` fails) is counted and skipped. ``CameraUnsupported`` or
+A malformed frame (``FrameSet.validate`` fails, clocks went back, or depth has no valid pixel)
+is counted and skipped. ``CameraUnsupported`` or
 any other exception ends the thread with the error recorded, as in step 4.
 
 Nothing here spins: every loop iteration either blocks in the SDK read or waits on the stop event.
@@ -85,6 +86,8 @@ class CaptureThread(threading.Thread):
         self._failed_reopens = 0
         self._outage_began: float | None = None
         self._reset_tried = False
+        #: Timestamps of the last good frame since the camera (re)opened.
+        self._last_timestamps = None
         #: The exception that ended the thread, if one did.
         self.error: BaseException | None = None
 
@@ -142,18 +145,35 @@ class CaptureThread(threading.Thread):
             wait_ms = (time.perf_counter_ns() - start_ns) / 1e6
             try:
                 frameset.validate()
+                self._check_content(frameset)
             except ValueError as e:
                 self.bad_frames += 1
                 self._log.warning("camera %s: bad frame %s skipped: %s", self.camera_id, frameset.frame_index, e)
                 continue
             if frameset.camera_id != self.camera_id:  # e.g. a recording of another camera:
                 frameset = dataclasses.replace(frameset, camera_id=self.camera_id)  # config wins
+            self._last_timestamps = frameset.timestamps
             self.state = CameraState.STREAMING
             self._consecutive_timeouts = 0
             self._outage_began = None
             self.frames += 1
             self.rate.tick()
             self._slots.put(self.camera_id, CapturedFrame(frameset, wait_ms))
+
+    def _check_content(self, frameset: FrameSet) -> None:
+        """What ``FrameSet.validate`` cannot see from one frame alone: clocks that went back
+        since the previous good frame of this session (a glitching camera or a bad recording;
+        the tracker and smoothing assume time moves forward), and a depth image without one
+        valid pixel (a dead projector or sensor: no face could get a decision from it)."""
+        last = self._last_timestamps
+        now = frameset.timestamps
+        if last is not None and (now.sensor_ms < last.sensor_ms or now.host_monotonic_ns < last.host_monotonic_ns):
+            # Re-base on the new clock: one frame is lost, not every frame until the old time
+            # comes round again (a 32-bit sensor counter that wrapped would otherwise stop us).
+            self._last_timestamps = now
+            raise ValueError(f"timestamps go backwards (sensor {last.sensor_ms:.1f} → {now.sensor_ms:.1f} ms)")
+        if not frameset.depth_raw.any():
+            raise ValueError("depth is all zero (no valid pixel)")
 
     def _lost(self, why: str) -> bool:
         """Rung 2: close the camera so that the loop reopens it; returns the new is_open."""
@@ -203,6 +223,7 @@ class CaptureThread(threading.Thread):
             self._log.warning("camera %s: not available (%s); retrying", self.camera_id, e)
             return False
         self._failed_reopens = 0
+        self._last_timestamps = None  # a reopened camera may restart its sensor clock
         self.recovery_step = ""
         if self.opened.is_set():
             self.reconnects += 1
