@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 from edge.bench import budgets as budget_rules
@@ -35,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("pipeline under test")
     g.add_argument("--config", help="daemon configuration (engine, detection, processing); default: the embedded one")
     g.add_argument("--model", help="model file (.onnx with its .json sidecar, .engine, .pt2); overrides engine.model")
+    g.add_argument("--untrained-afa", type=float, metavar="WIDTH",
+                   help="time an untrained AFA of this width multiplier (e.g. 0.25) instead of a trained model: "
+                        "the forward pass costs the same whatever the weights (needs torch)")
     g.add_argument("--backend", help="engine backend (auto, onnxruntime, torch, torch_cuda, tensorrt); overrides engine.backend")
     g.add_argument("--threads", type=int, help="intra-op threads of the engine; overrides engine.threads")
     g.add_argument("--detector", choices=("yunet", "mtcnn"), help="overrides detection.detector")
@@ -61,10 +65,15 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--compare", nargs="+", choices=COMPARISONS, default=[])
     g.add_argument("--compare-engine", metavar="MODEL[@BACKEND]",
                    help="compare the engine under test with this model/backend on the same batch")
+    g.add_argument("--compare-config", metavar="TOML",
+                   help="compare the stage functions under --config with those under this configuration, frame by frame")
     g.add_argument("--compare-batch", type=int, default=4, help="faces per engine call in --compare-engine")
     g.add_argument("--pairs", type=int, default=10, help="A/B pairs per comparison")
     g.add_argument("--repeats", type=int, default=20, help="calls per side in each pair")
-    g.add_argument("--skip-pipeline", action="store_true", help="only the comparisons")
+    g.add_argument("--skip-pipeline", action="store_true", help="no threaded run (comparisons / CPU pass only)")
+    g.add_argument("--cpu-pass", type=int, default=0, metavar="FRAMES",
+                   help="also run the stage functions on FRAMES frames in one thread and report the process "
+                        "CPU time per stage: where the time goes, steady on a loaded machine")
     g = p.add_argument_group("output and budgets")
     g.add_argument("--json", help="write the report (schema edge/schema/bench.v1.schema.json) here")
     g.add_argument("--csv", help="write one row per measured frame here")
@@ -81,6 +90,11 @@ def parser() -> argparse.ArgumentParser:
 def bench_config(args: argparse.Namespace) -> DaemonConfig:
     """The daemon configuration with the command line's overrides; publishing on free loopback ports."""
     config = load_config(args.config)
+    if args.untrained_afa is not None:
+        if args.model:
+            raise ValueError("give either --model or --untrained-afa, not both")
+        from edge.bench.stand_in_model import untrained_afa
+        args.model = str(untrained_afa(tempfile.mkdtemp(prefix="edge-bench-"), args.untrained_afa))
     engine = {k: v for k, v in (("model", str(Path(args.model).resolve()) if args.model else None),
                                 ("backend", args.backend), ("threads", args.threads)) if v is not None}
     update = {"engine": config.engine.model_copy(update=engine),
@@ -150,19 +164,26 @@ def main(argv: list[str] | None = None) -> int:
         engine_facts = result.engine
         if args.csv:
             report.write_csv(result, args.csv)
+    cpu = None
+    if args.cpu_pass:
+        from edge.bench.cpu_pass import cpu_pass
+        first = next(iter(cams.values())) if cams else None
+        bank = first.bank if isinstance(first, ScheduledCamera) else sim_bank(
+            args.scenario, args.faces, args.bank_frames, args.camera_model, args.resolution, args.fps)
+        cpu = cpu_pass(config, bank.frames, args.cpu_pass)
     comparisons = _comparisons(args, config)
     checked = budget_rules.check(budgets, pipeline["results"]) if pipeline else []
     doc = report.document(environment.fingerprint(), engine_facts, ["edge-bench", *(argv or sys.argv[1:])],
-                          pipeline, comparisons, checked)
-    report.validate(doc)
+                          pipeline, comparisons, checked, cpu)
     print(report.table(doc))
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=2))
+    report.validate(doc)  # after writing: a schema bug must not lose a measurement
     return 0 if doc["passed"] else EXIT_BUDGET_MISSED
 
 
 def _comparisons(args: argparse.Namespace, config: DaemonConfig) -> list[dict]:
-    if not (args.compare or args.compare_engine):
+    if not (args.compare or args.compare_engine or args.compare_config):
         return []
     frame = sim_bank("faces", max(args.faces, 1), 1, args.camera_model, args.resolution).frames[0]
     results = []
@@ -176,7 +197,23 @@ def _comparisons(args: argparse.Namespace, config: DaemonConfig) -> list[dict]:
         results.append(compare.interleave(compare.detector_pairing(frame), args.pairs, max(1, args.repeats // 4)))
     if args.compare_engine:
         results.append(_engine_comparison(args, config))
+    if args.compare_config:
+        results.append(_config_comparison(args, config))
     return results
+
+
+def _config_comparison(args: argparse.Namespace, config: DaemonConfig) -> dict:
+    from edge.bench.cpu_pass import StagePath
+
+    other = load_config(args.compare_config)
+    frames = sim_bank(args.scenario, args.faces, args.bank_frames, args.camera_model, args.resolution, args.fps).frames
+    a, b = StagePath(config, frames), StagePath(other, frames)
+    try:
+        pairing = compare.Pairing("configurations (one frame through the stage functions)",
+                                  args.config or "embedded default", args.compare_config, a, b)
+        return compare.interleave(pairing, args.pairs, args.repeats)
+    finally:
+        a.close(), b.close()
 
 
 def _engine_comparison(args: argparse.Namespace, config: DaemonConfig) -> dict:

@@ -40,6 +40,12 @@ def library_versions() -> dict[str, str]:
             versions[shown] = importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
             continue
+    if "tensorrt" not in versions:  # JetPack installs it without pip metadata
+        try:
+            import tensorrt
+            versions["tensorrt"] = tensorrt.__version__
+        except ImportError:
+            pass
     import cv2  # the build's own version can differ from the wheel's name
     versions["opencv_build"] = cv2.__version__
     versions["zeromq"] = _zmq_version()

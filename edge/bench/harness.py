@@ -3,9 +3,10 @@ pipeline worker (the stage functions of ``edge.pipeline.stages``), engine, decid
 — assembled as ``edge.pipeline.daemon.Daemon`` assembles them, with a recorder listening
 (``edge.bench.recorder``) and cameras whose schedule is known (``edge.bench.sources``).
 
-Method: the engine is warmed up before the cameras start; then ``warm_up_s`` of frames are run
-and discarded (compilation, caches, the tracker settling); then every frame *scheduled* within
-the next ``duration_s`` is measured.
+Method: the engine is warmed up before the cameras start; once the first decision was sent (as
+the daemon waits for its first cycle before READY=1), ``warm_up_s`` more of frames are run and
+discarded (caches, the tracker settling); then every frame *scheduled* within the next
+``duration_s`` is measured.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from edge.bench import resources
 from edge.bench.recorder import FrameRecord, PublishTap, Recorder, RecordingQueue, StageTap
 from edge.bench.sources import ScheduledCamera, in_phase
 from engines.runtime.selection import open_engine
+from engines.sidecar import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,7 @@ def run(config: DaemonConfig, cameras: dict[str, CameraPlugin], scenario: Scenar
         in_phase(scheduled)
         for capture in captures.values():
             capture.start()
+        first_decision_ms = _wait_for_first_decision(recorder, worker, captures)
         _wait(scenario.warm_up_s, worker, captures, None)
         start = _counters(cameras, captures, slots, worker, queue, publisher)
         cpu_start = resources.snapshot()
@@ -139,14 +142,16 @@ def run(config: DaemonConfig, cameras: dict[str, CameraPlugin], scenario: Scenar
         engine.close()
     records = [r for r in recorder.published() if window_start_ns <= r.scheduled_ns < window_end_ns]
     drops = {cid: {stage: end[cid][stage] - start[cid][stage] for stage in end[cid]} for cid in cameras}
+    descriptions = {cid: c.description.to_dict() if c.description else None for cid, c in captures.items()}
     engine_facts = {"backend": info.backend, "device": info.device, "precision": info.precision,
                     "model_path": str(config.model_path()), "artefact_path": info.artefact_path,
                     "artefact_sha256": info.artefact_sha256, "requested_backend": config.engine.backend,
                     "threads": config.engine.threads, "fallback": opened.fallback,
-                    "fallback_reason": opened.fallback_reason, "detector": config.detection.detector}
+                    "fallback_reason": opened.fallback_reason, "detector": config.detection.detector,
+                    "model_sha256": file_sha256(config.model_path())}
     return RunResult(scenario, window_start_ns, window_end_ns, records, cameras, drops,
                      resources.cpu_between(cpu_start, cpu_end), resources.peak_memory_mb(), engine_facts,
-                     warm_up_ms)
+                     warm_up_ms, {"camera_descriptions": descriptions, "first_decision_ms": first_decision_ms})
 
 
 def _release(camera: CameraPlugin | None) -> None:
@@ -158,6 +163,18 @@ def _threshold_model(camera: CameraPlugin, decider: Decider) -> str:
     """The calibrated threshold of the camera's model ("sr300", "dcam710") when the model has one."""
     name = getattr(camera, "camera_model", "") or getattr(getattr(camera, "options", None), "camera_model", "")
     return name if name in decider.calibrated_camera_models else "default"
+
+
+def _wait_for_first_decision(recorder: Recorder, worker: PipelineWorker, captures: dict[str, CaptureThread],
+                             timeout_s: float = 300.0) -> float:
+    """Like the daemon's readiness: the first decision sent means every stage ran once (compiled
+    kernels, detector, engine); only then does the warm-up start. Returns how long it took."""
+    start = time.monotonic()
+    while not recorder.published():
+        if time.monotonic() - start > timeout_s:
+            raise RuntimeError(f"no decision within {timeout_s:g} s of starting the cameras")
+        _wait(0.05, worker, captures, None)
+    return (time.monotonic() - start) * 1000
 
 
 def _wait(seconds: float, worker: PipelineWorker, captures: dict[str, CaptureThread],

@@ -45,6 +45,8 @@ def pipeline_results(result: RunResult, source: str, faces: int) -> dict:
         "faces_per_frame": faces,
         "end_to_end": "scheduled frame time → decision sent on the ZeroMQ socket",
         "every_frame": "each scheduled frame → the first decision on it or a newer frame (drops included)",
+        "camera_descriptions": result.extra.get("camera_descriptions", {}),
+        "first_decision_ms": round(result.extra.get("first_decision_ms", 0.0), 1),
     }
     cameras = {cid: camera_figures(result, cid) for cid in result.cameras}
     duration_s = (result.window_end_ns - result.window_start_ns) / 1e9
@@ -68,7 +70,7 @@ def pipeline_results(result: RunResult, source: str, faces: int) -> dict:
 
 
 def document(environment: dict, engine: dict | None, command: list[str], pipeline: dict | None,
-             comparisons: list[dict], budgets: list[dict]) -> dict:
+             comparisons: list[dict], budgets: list[dict], cpu_pass: dict | None = None) -> dict:
     warnings = []
     if engine and engine.get("fallback"):
         warnings.append(f"CPU FALLBACK: {engine['requested_backend']} could not start ({engine['fallback_reason']}); "
@@ -84,7 +86,7 @@ def document(environment: dict, engine: dict | None, command: list[str], pipelin
         "command": command, "environment": environment, "engine": engine,
         "method": pipeline["method"] if pipeline else None,
         "results": pipeline["results"] if pipeline else None,
-        "comparisons": comparisons, "budgets": budgets,
+        "cpu_pass": cpu_pass, "comparisons": comparisons, "budgets": budgets,
         "passed": all(b["passed"] for b in budgets), "warnings": warnings,
     }
 
@@ -137,8 +139,8 @@ def table(doc: dict) -> str:
         pace = f"camera-paced at {m['fps']:g} fps" if m["mode"] == "paced" else "closed loop"
         lines.append(f"scenario: {pace}, {m['cameras']} camera(s), {m['faces_per_frame']} face(s) per frame; "
                      f"source {m['source']}")
-        lines.append(f"method: {m['warm_up_s']:g} s warm-up excluded, {r['window_s']:.1f} s measured; latency from "
-                     f"{m['latency_from']}")
+        lines.append(f"method: first decision after {m['first_decision_ms']:.0f} ms, then {m['warm_up_s']:g} s warm-up "
+                     f"excluded, {r['window_s']:.1f} s measured; latency from {m['latency_from']}")
         lines.append("")
         lines.append(f"{'stage (ms)':<24} {'count':>6} {'min':>8} {'p50':>8} {'p90':>8} {'p95':>8} {'p99':>8} "
                      f"{'max':>8} {'mean':>8} {'CoV':>6}")
@@ -156,6 +158,14 @@ def table(doc: dict) -> str:
         if per.get("total") is not None:
             lines.append("CPU per decision: " + ", ".join(f"{k} {v:.2f} ms" for k, v in per.items() if v is not None)
                          + " (threads not named are ONNX Runtime's, OpenCV's and numba's pools)")
+    if doc["cpu_pass"]:
+        c = doc["cpu_pass"]
+        lines.append("")
+        lines.append(f"CPU pass: {c['frames']} frames one at a time ({c['warm_up_frames']} warm-up excluded), {c['clock']}")
+        lines.append(f"{'stage (CPU ms)':<24} {'count':>6} {'min':>8} {'p50':>8} {'p90':>8} {'p95':>8} {'p99':>8} "
+                     f"{'max':>8} {'mean':>8} {'CoV':>6}")
+        for name, summary in c["stages"].items():
+            lines.append(_row(name, summary))
     for c in doc["comparisons"]:
         lines.append("")
         lines.append(f"{c['name']}: {c['pairs']} interleaved pairs × {c['repeats_per_pair']} calls"

@@ -157,7 +157,7 @@ class ScheduledCamera(CameraPlugin):
             time.sleep(stall_ms / 1000)
         self.skipped += index - self._last_index - 1
         self._last_index = index
-        return self._stamped(index, due_ns)
+        return self.frame_at(index, due_ns)
 
     def _wait_paced(self, index: int, timeout_s: float) -> int:
         now = time.monotonic_ns()
@@ -171,9 +171,10 @@ class ScheduledCamera(CameraPlugin):
             time.sleep(wait_s)
         return due_ns
 
-    def _stamped(self, index: int, due_ns: int) -> FrameSet:
+    def frame_at(self, index: int, due_ns: int) -> FrameSet:
+        """Bank frame ``index`` (looping) as this camera delivers it when due at ``due_ns``."""
         frame = self.bank.frames[index % len(self.bank.frames)]
-        stamps = Timestamps(sensor_ms=(due_ns - self._start_ns) / 1e6, sensor_domain="bench schedule",
+        stamps = Timestamps(sensor_ms=(due_ns - (self._start_ns or 0)) / 1e6, sensor_domain="bench schedule",
                             host_wall_ns=due_ns + self._wall_offset_ns, host_monotonic_ns=due_ns)
         return dataclasses.replace(frame, camera_id=self.camera_id, frame_index=index, timestamps=stamps)
 
