@@ -86,3 +86,13 @@ def test_bad_arguments_are_usage_errors_naming_the_option(capsys):
     assert "--recording" in capsys.readouterr().err
     assert main(["--model", "/nonexistent/model.onnx", "--duration-s", "1"]) == EXIT_USAGE
     assert "engine.model" in capsys.readouterr().err
+
+
+def test_a_budget_without_a_pipeline_run_fails_instead_of_passing_unmeasured(tmp_path, capsys):
+    out = tmp_path / "none.json"
+    assert main(["--skip-pipeline", "--assert-p99-ms", "1000", "--json", str(out)]) == EXIT_BUDGET_MISSED
+    doc = json.loads(out.read_text())
+    report.validate(doc)
+    assert doc["budgets"][0]["measured"] is None and doc["results"] is None
+    assert main(["--skip-pipeline", "--threads", "0"]) == EXIT_USAGE
+    assert "engine.threads" in capsys.readouterr().err

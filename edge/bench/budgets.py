@@ -40,11 +40,12 @@ def parse_stage_budget(text: str) -> Budget:
     return Budget(series, statistic, value)
 
 
-def check(budgets: list[Budget], results: dict) -> list[dict]:
-    """Each budget with the measured value and whether it passed (a series never measured fails)."""
+def check(budgets: list[Budget], results: dict | None) -> list[dict]:
+    """Each budget with the measured value and whether it passed; a series never measured (or
+    no pipeline run at all, ``results`` None) fails, so a budget cannot pass by accident."""
     checked = []
     for budget in budgets:
-        measured = _measured(budget, results)
+        measured = None if results is None else _measured(budget, results)
         if measured is None:
             passed = False
         elif budget.series == "fps":

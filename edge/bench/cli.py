@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pydantic
+
 from edge.bench import budgets as budget_rules
 from edge.bench import compare, environment, report
 from edge.bench.harness import Scenario, run
@@ -104,13 +106,19 @@ def bench_config(args: argparse.Namespace) -> DaemonConfig:
         update["detection"] = config.detection.model_copy(update={"detector": args.detector})
     # Re-validate: a bad override must fail here with the key named, like a bad file.
     merged = config.model_copy(update=update)
-    DaemonConfig.model_validate(merged.model_dump())
+    try:
+        DaemonConfig.model_validate(merged.model_dump())
+    except pydantic.ValidationError as e:
+        raise ValueError("; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
+                         + " (from the command line's overrides)") from None
     return merged
 
 
 def cameras_for(args: argparse.Namespace, config: DaemonConfig) -> tuple[dict, str, int | str]:
     """Camera id → plugin, a description of the source, faces per frame."""
     if args.source == "config":
+        if args.stall:
+            raise ValueError("--stall works on the sim and replay sources only (their schedule is known)")
         from camera_plugins.registry import create_camera
         cams = {c.id: create_camera(c.plugin, c.id, c.options) for c in config.cameras}
         return cams, "cameras of " + (args.config or "the embedded default") + ": " + ", ".join(
@@ -172,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             args.scenario, args.faces, args.bank_frames, args.camera_model, args.resolution, args.fps)
         cpu = cpu_pass(config, bank.frames, args.cpu_pass)
     comparisons = _comparisons(args, config)
-    checked = budget_rules.check(budgets, pipeline["results"]) if pipeline else []
+    checked = budget_rules.check(budgets, pipeline["results"] if pipeline else None)
     doc = report.document(environment.fingerprint(), engine_facts, ["edge-bench", *(argv or sys.argv[1:])],
                           pipeline, comparisons, checked, cpu)
     print(report.table(doc))
