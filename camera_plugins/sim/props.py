@@ -54,7 +54,7 @@ def torso_for(identity: int) -> TexturedHeightField:
     body_depth = 190.0 - 140.0 * np.sqrt(np.clip(1.0 - (x / 225.0) ** 2, 0, 1)) + 0.02 * (y - 120)
     depth = np.where(on_body, np.minimum(body_depth, np.where(neck, neck_depth, 1e3)), neck_depth)
     coverage = (neck | on_body).astype(np.float32)
-    depth = np.where(coverage > 0, depth, 0).astype(np.float32)
+    depth = depth.astype(np.float32)  # values beyond the outline keep normals at the edge smooth
     collar = y < 150 + 0.5 * np.abs(x)
     cloth = np.asarray(head.shape.clothing_bgr, np.float32)
     rng = np.random.default_rng([0x70250, identity & 0xFFFFFFFF])

@@ -212,7 +212,10 @@ def upsample(hit: Hit, factor: int, shape: tuple[int, int]) -> Hit:
     def up(a: np.ndarray, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
         return cv2.resize(a, size, interpolation=interpolation)[:n_rows, :n_cols]
 
-    return Hit(rows, cols, up(hit.mask.view(np.uint8), cv2.INTER_NEAREST).view(bool), up(hit.z_mm),
+    # Interpolated values next to the silhouette mix in missed rays: keep only pixels whose
+    # neighbours all hit.
+    mask = cv2.erode(up(hit.mask.view(np.uint8), cv2.INTER_NEAREST), np.ones((3, 3), np.uint8)).view(bool)
+    return Hit(rows, cols, mask, up(hit.z_mm),
                up(hit.appearance), up(hit.emission), up(hit.normal_cam))
 
 

@@ -51,6 +51,8 @@ _ILLUMINATOR_GAIN = {"coded_light": 0.30, "time_of_flight": 0.36}
 _GLINT = 6.0
 #: The illuminator is small and the screen a sharp mirror: its glint is a spot ~1° across.
 _GLINT_SHARPNESS = 5000.0
+#: Noise draws of the empty room kept per room (frames pick one; surfaces get fresh noise).
+_ROOM_NOISE_FRAMES = 8
 #: Rooms kept per renderer; datasets cycle through many.
 _ROOMS_KEPT = 4
 #: Depth pixels left of a surface that its projector shadow may reach (SR300 at 0.4 m: ~36 px).
@@ -67,9 +69,10 @@ class _Room:
     depth_cos_view: np.ndarray
     #: Near-IR returned to the depth sensor, relative to the IR stream's full scale.
     returned: np.ndarray
-    response: DepthResponse
-    ir_level: np.ndarray
-    ir_sigma: np.ndarray
+    #: Raw depth and IR frames of the empty room, each with its own noise draw; a frame starts
+    #: from one of them, so the static background costs a copy instead of a noise draw.
+    depth_frames: tuple[np.ndarray, ...]
+    ir_frames: tuple[np.ndarray, ...]
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,15 @@ class SimRenderer:
         response = self._depth_response(depth_view.z_mm, returned, depth_view.cos_view,
                                         np.zeros(returned.shape, bool), (slice(None), slice(None)))
         response = response.in_raw_units(self.model)
+        ir_level, ir_sigma = ir_response(returned, self.model)
+        rng = np.random.default_rng([self.seed & 0xFFFFFFFF, background_seed & 0xFFFFFFFF, 0x200])
+        depth_frames = tuple(encode_depth(response.draw(self._depth_noise.take(rng), self._depth_uniform.take(rng)))
+                             for _ in range(_ROOM_NOISE_FRAMES))
+        ir_frames = tuple(encode_ir(ir_level + ir_sigma * self._ir_noise.take(rng), self.model)
+                          for _ in range(_ROOM_NOISE_FRAMES))
         room = _Room(colour_view.z_mm, {lighting: encode_colour(colour_view.colour, exposure)
                                         for lighting, (exposure, _) in _COLOUR_SENSOR.items()},
-                     depth_view.z_mm, depth_view.cos_view, returned, response, *ir_response(returned, self.model))
+                     depth_view.z_mm, depth_view.cos_view, returned, depth_frames, ir_frames)
         self._rooms[background_seed] = room
         return room
 
@@ -207,17 +216,17 @@ class SimRenderer:
         sensor physics recomputed only in the region the surfaces of this frame touch."""
         hits = [(hit, surface.material.glossy) for surface in surfaces
                 if (hit := self._cast(surface, self.depth_rays, np.eye(3), np.zeros(3))) is not None]
-        gauss = self._depth_noise.take(rng)
-        uniform = self._depth_uniform.take(rng)
-        ir_gauss = self._ir_noise.take(rng)
-        raw = room.response.draw(gauss, uniform)
-        ir = room.ir_sigma * ir_gauss
-        ir += room.ir_level
+        variant = int(rng.integers(_ROOM_NOISE_FRAMES))
+        depth_raw = room.depth_frames[variant].copy()
+        ir = room.ir_frames[variant].copy()
         if hits:
+            gauss = self._depth_noise.take(rng)
+            uniform = self._depth_uniform.take(rng)
+            ir_gauss = self._ir_noise.take(rng)
             touched = hits[0][0].rows, hits[0][0].cols
             for hit, _ in hits[1:]:
                 touched = _union(touched, (hit.rows, hit.cols))
-            region = _widen(touched, raw.shape, self.model.illuminator_baseline_mm > 0)
+            region = _widen(touched, depth_raw.shape, self.model.illuminator_baseline_mm > 0)
             z_buffer = room.depth_z_mm[region].copy()
             returned = room.returned[region].copy()
             cos_view = room.depth_cos_view[region].copy()
@@ -226,10 +235,10 @@ class SimRenderer:
                 self._composite_depth(hit, region, glossy_surface, z_buffer, returned, cos_view, glossy)
             pattern_lost = glossy & (uniform[region] < np.float32(self.physics.coded_glossy_dropout))
             response = self._depth_response(z_buffer, returned, cos_view, pattern_lost, region)
-            raw[region] = response.in_raw_units(self.model).draw(gauss[region], uniform[region])
+            depth_raw[region] = encode_depth(response.in_raw_units(self.model).draw(gauss[region], uniform[region]))
             level, sigma = ir_response(returned, self.model)
-            ir[region] = level + sigma * ir_gauss[region]
-        return encode_depth(raw), encode_ir(ir, self.model)
+            ir[region] = encode_ir(level + sigma * ir_gauss[region], self.model)
+        return depth_raw, ir
 
     def _depth_response(self, z_mm, returned, cos_view, pattern_lost, region) -> DepthResponse:
         if self.model.depth_principle == "coded_light":
