@@ -99,28 +99,41 @@ def fill_and_quantise(depth_mm: np.ndarray, rng: DepthRange) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _fill_and_quantise(depth_mm, lo, mean, hi, out):
-    # One pass instead of numpy's fill + interp + round + cast (five full-size temporaries).
+def curve_slopes(lo, mean, hi):
+    """The curve's band width s and its three slopes (levels per mm), for ``depth_level``."""
     s = hi - lo
     near_fine = (KNOT_LEVELS[1] - KNOT_LEVELS[2]) / (mean - lo)
     far_fine = (KNOT_LEVELS[2] - KNOT_LEVELS[3]) / (hi - mean)
     coarse = (KNOT_LEVELS[0] - KNOT_LEVELS[1]) / s
+    return s, near_fine, far_fine, coarse
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def depth_level(d, lo, mean, hi, s, near_fine, far_fine, coarse):
+    """One depth (mm; 0 is a hole and takes the mean) → its 8-bit level on the curve.
+    Compiled into the loops that use it (here and ``portrait.py``), one definition for both."""
+    if d == 0.0:
+        d = mean
+    if d <= lo - s:
+        level = KNOT_LEVELS[0]
+    elif d < lo:
+        level = KNOT_LEVELS[1] + (lo - d) * coarse
+    elif d < mean:
+        level = KNOT_LEVELS[2] + (mean - d) * near_fine
+    elif d < hi:
+        level = KNOT_LEVELS[2] - (d - mean) * far_fine
+    elif d < hi + s:
+        level = KNOT_LEVELS[3] - (d - hi) * coarse
+    else:
+        level = KNOT_LEVELS[4]
+    return np.uint8(level + 0.5)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_and_quantise(depth_mm, lo, mean, hi, out):
+    # One pass instead of numpy's fill + interp + round + cast (five full-size temporaries).
+    s, near_fine, far_fine, coarse = curve_slopes(lo, mean, hi)
     rows, cols = depth_mm.shape
     for r in range(rows):
         for c in range(cols):
-            d = depth_mm[r, c]
-            if d == 0.0:
-                d = mean
-            if d <= lo - s:
-                level = KNOT_LEVELS[0]
-            elif d < lo:
-                level = KNOT_LEVELS[1] + (lo - d) * coarse
-            elif d < mean:
-                level = KNOT_LEVELS[2] + (mean - d) * near_fine
-            elif d < hi:
-                level = KNOT_LEVELS[2] - (d - mean) * far_fine
-            elif d < hi + s:
-                level = KNOT_LEVELS[3] - (d - hi) * coarse
-            else:
-                level = KNOT_LEVELS[4]
-            out[r, c] = np.uint8(level + 0.5)
+            out[r, c] = depth_level(depth_mm[r, c], lo, mean, hi, s, near_fine, far_fine, coarse)

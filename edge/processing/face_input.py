@@ -18,9 +18,10 @@ import cv2
 import numpy as np
 
 from edge.frames import FrameSet, Geometry
-from edge.processing.crop import clip_box, cut, paste, widen_box
-from edge.processing.depth import DepthRange, DepthStatistics, box_statistics, depth_range, fill_and_quantise
+from edge.processing.crop import clip_box, cut, widen_box
+from edge.processing.depth import DepthRange, DepthStatistics, depth_range
 from edge.processing.ir import quantise_ir
+from edge.processing.portrait import detector_statistics, portrait_levels
 from edge.processing.registration import DepthRegistration
 from edge.processing.spec import PreprocessSpec
 
@@ -66,16 +67,20 @@ def prepare_face(
         return NotEnoughData(f"face box {tuple(box)} lies outside the {width}×{height} colour image")
 
     depth_window, ir_window = _depth_and_ir_in_colour(frameset, inside, registration)
-    depth_mm = paste(depth_window, inside, crop)
-    ir_levels = paste(quantise_ir(ir_window, frameset.ir_full_scale), inside, crop)
-    has_depth = depth_mm > 0
+    ir_window = quantise_ir(ir_window, frameset.ir_full_scale)
+    crop_h, crop_w = crop[3] - crop[1], crop[2] - crop[0]
+    origin = (inside[0] - crop[0], inside[1] - crop[1])
 
     # Statistics over the detector box (not the 1.3× box: that mixes in background).
-    detector = (
-        slice(max(round(box[1]) - crop[1], 0), max(round(box[3]) - crop[1], 0)),
-        slice(max(round(box[0]) - crop[0], 0), max(round(box[2]) - crop[0], 0)),
+    detector = _detector_in_crop(box, crop, crop_w, crop_h)
+    detector_in_window = (
+        max(detector[0] - origin[0], 0),
+        max(detector[1] - origin[1], 0),
+        min(detector[2] - origin[0], depth_window.shape[1]),
+        min(detector[3] - origin[1], depth_window.shape[0]),
     )
-    stats = box_statistics(depth_mm[detector])
+    detector_size = (detector[2] - detector[0]) * (detector[3] - detector[1])
+    stats, ir_mean = detector_statistics(depth_window, ir_window, detector_in_window, detector_size)
     fraction = stats.valid_fraction if stats else 0.0
     if fraction < spec.min_valid_depth_fraction:
         return NotEnoughData(
@@ -87,13 +92,12 @@ def prepare_face(
         return NotEnoughData(reason, fraction)
 
     rng = depth_range(stats, spec.depth_algorithm, spec.depth_window_mm)
-    depth_levels = fill_and_quantise(depth_mm, rng)
     # IR without depth (registration holes, outside the image) has no place in colour
     # geometry: it takes the mean IR of the face, as depth holes take the mean depth.
-    ir_levels[~has_depth] = np.uint8(round(float(ir_levels[detector][has_depth[detector]].mean())))
+    depth_and_ir = portrait_levels(depth_window, ir_window, origin, (crop_h, crop_w), rng, round(ir_mean))
 
     # OpenCV's area resize takes at most 4 channels: colour and depth+IR go separately.
-    images = (cut(frameset.colour_bgr, crop, replicate_edges=True), np.dstack([depth_levels, ir_levels]))
+    images = (cut(frameset.colour_bgr, crop, replicate_edges=True), depth_and_ir)
     targets = [_resize(image, spec.target_size_px) for image in images]
     kernel = (spec.blur_kernel_px, spec.blur_kernel_px)
     degraded = [cv2.GaussianBlur(_resize(t, spec.input_size_px), kernel, spec.blur_sigma_px) for t in targets]
@@ -125,6 +129,13 @@ def _depth_and_ir_in_colour(frameset: FrameSet, inside, registration: DepthRegis
         frameset.depth_raw, frameset.depth_scale_mm, inside, None if ir_in_colour else frameset.ir
     )
     return registered.depth_mm, frameset.ir[y0:y1, x0:x1] if ir_in_colour else registered.ir
+
+
+def _detector_in_crop(box, crop, crop_w: int, crop_h: int) -> tuple[int, int, int, int]:
+    """The detector box in crop pixels (x0, y0, x1, y1), rounded and clipped to the crop."""
+    x0, y0 = min(max(round(box[0]) - crop[0], 0), crop_w), min(max(round(box[1]) - crop[1], 0), crop_h)
+    x1, y1 = min(max(round(box[2]) - crop[0], 0), crop_w), min(max(round(box[3]) - crop[1], 0), crop_h)
+    return x0, y0, max(x1, x0), max(y1, y0)
 
 
 def _checked_box(box) -> tuple[float, float, float, float]:
