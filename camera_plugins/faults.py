@@ -19,7 +19,9 @@ the wrapped plugin (issue 10)::
       { kind = "face_burst", at_s = 24, duration_s = 2, faces = 6 },  # sim only
     ]
 
-Times count from the first successful open. ``crash`` raises an exception no camera contract
+Times count from the first successful open; the start and end of each fault are logged.
+During a ``disconnect`` the wrapped camera stays open (the link broke, not the camera), so the
+time to recover is the daemon's. ``crash`` raises an exception no camera contract
 allows (a plugin bug): the capture thread ends, and the daemon must end with it.
 """
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import logging
 import time
 from typing import Any
 
@@ -37,6 +40,8 @@ from camera_plugins.base import (CameraDescription, CameraDisconnected, CameraNo
                                  CameraTimeout, PluginOptions)
 from camera_plugins.registry import plugin_class
 from edge.frames import FrameSet
+
+log = logging.getLogger(__name__)
 
 #: How far back the clocks jump in a ``time_backwards`` fault.
 BACKWARDS_JUMP_MS = 1000.0
@@ -97,6 +102,8 @@ class FaultInjectingCamera(CameraPlugin):
         self.options: FaultOptions
         self.camera = plugin_class(self.options.camera)(camera_id, self.options.wrapped_options())
         self._origin: float | None = None
+        self._wrapped_open = False
+        self._reported: set[FaultKind] = set()
         #: Frames or reads affected, per fault kind (for tests and logs).
         self.injected: dict[FaultKind, int] = {kind: 0 for kind in FaultKind}
 
@@ -107,13 +114,20 @@ class FaultInjectingCamera(CameraPlugin):
         if self._origin is None:
             return set()
         elapsed = self.elapsed_s()
-        return {f.kind for f in self.options.plan if f.active(elapsed)}
+        active = {f.kind for f in self.options.plan if f.active(elapsed)}
+        for kind in active ^ self._reported:  # say when each fault begins and ends
+            log.warning("faults: camera %s: %s %s at %.2f s", self.camera_id, kind.value,
+                        "begins" if kind in active else "ends", elapsed)
+        self._reported = active
+        return active
 
     def open(self) -> None:
         if FaultKind.DISCONNECT in self._active():
             self.injected[FaultKind.DISCONNECT] += 1
             raise CameraNotFound(f"faults: camera {self.camera_id!r} unplugged (injected)")
-        self.camera.open()
+        if not self._wrapped_open:
+            self.camera.open()
+            self._wrapped_open = True
         if self._origin is None:
             self._origin = time.monotonic()
             if self.options.camera == "sim":
@@ -175,7 +189,12 @@ class FaultInjectingCamera(CameraPlugin):
         self.camera.scene_at = scene_at
 
     def close(self) -> None:
+        # An injected disconnect breaks the link, not the camera: the wrapped one stays open,
+        # so that a reopen costs what the daemon's recovery costs, not the simulator's start-up.
+        if FaultKind.DISCONNECT in self._active():
+            return
         self.camera.close()
+        self._wrapped_open = False
 
     def describe(self) -> CameraDescription:
         inner = self.camera.describe()

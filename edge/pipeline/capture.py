@@ -49,6 +49,12 @@ class CapturedFrame:
     capture_wait_ms: float
 
 
+#: Frames in a row stamped earlier than the last good one after which the camera's new clock is
+#: believed (about 2 s at 30 fps); until then such frames are skipped, never published with a
+#: time in the past.
+REBASE_AFTER_FRAMES = 60
+
+
 class CameraRecoveryExhausted(RuntimeError):
     """The ladder's last rung: the camera stayed away; restart the process."""
 
@@ -89,6 +95,7 @@ class CaptureThread(threading.Thread):
         self._reset_tried = False
         #: Timestamps of the last good frame since the camera (re)opened.
         self._last_timestamps = None
+        self._frames_behind = 0
         #: The exception that ended the thread, if one did.
         self.error: BaseException | None = None
 
@@ -169,10 +176,14 @@ class CaptureThread(threading.Thread):
         last = self._last_timestamps
         now = frameset.timestamps
         if last is not None and (now.sensor_ms < last.sensor_ms or now.host_monotonic_ns < last.host_monotonic_ns):
-            # Re-base on the new clock: one frame is lost, not every frame until the old time
-            # comes round again (a 32-bit sensor counter that wrapped would otherwise stop us).
-            self._last_timestamps = now
+            self._frames_behind += 1
+            if self._frames_behind >= REBASE_AFTER_FRAMES:
+                # Not a glitch: the clock restarted (e.g. a 32-bit sensor counter wrapped).
+                # Follow the new clock rather than wait for the old time to come round.
+                self._last_timestamps = now
+                self._frames_behind = 0
             raise ValueError(f"timestamps go backwards (sensor {last.sensor_ms:.1f} → {now.sensor_ms:.1f} ms)")
+        self._frames_behind = 0
         if not frameset.depth_raw.any():
             raise ValueError("depth is all zero (no valid pixel)")
 
@@ -225,6 +236,7 @@ class CaptureThread(threading.Thread):
             return False
         self._failed_reopens = 0
         self._last_timestamps = None  # a reopened camera may restart its sensor clock
+        self._frames_behind = 0
         self.recovery_step = ""
         if self.opened.is_set():
             self.reconnects += 1
