@@ -1,10 +1,12 @@
 """Soak: run the daemon for a long time at camera rate and watch its resources (issue 10).
 
     python -m edge.soak                                # 10 min on the embedded default (sim, 30 fps)
-    python -m edge.soak --duration-s 3600 --config /etc/edge/edge.toml --json soak.json
+    python -m edge.soak --camera replay                # 30 fps even where rendering is slower
+    python -m edge.soak --duration-s 3600 --config /etc/edge/edge.toml --endpoint tcp://127.0.0.1:5560
 
-The daemon runs as a child process with a paced 30 fps ``sim`` camera (or the given
-configuration) publishing on free loopback ports; a subscriber in this process reads every
+The daemon runs as a child process with a paced 30 fps ``sim`` camera, or a looping replay of
+simulator frames stamped at 30 fps (``--camera replay``: on a machine that renders slower than
+30 fps only this really feeds 30 fps), or the given configuration, publishing on free loopback ports; a subscriber in this process reads every
 decision and status, so the publishing side is exercised too. Every ``--sample-s`` the child's
 resident memory (RSS), thread count and open file descriptors are sampled with psutil. After
 ``--warm-up-s`` (JIT compilation, detector and engine arenas, the simulator's caches) the first
@@ -16,6 +18,7 @@ means it passed, 1 that it failed (the reason printed), 2 that the daemon died.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import socket
 import subprocess
@@ -113,6 +116,45 @@ def default_soak_config(directory: Path, model: Path | None = None) -> tuple[Pat
     return path, pub
 
 
+def camera_rate_recording(directory: Path, frames: int = 300, fps: float = 30.0,
+                          first_frame: int = 240) -> Path:
+    """The simulator's demo (from ``first_frame``: a person in front of the camera, then a print
+    attack), rendered once and stamped exactly 1/fps apart, so that a looping replay delivers
+    30 fps however slowly this machine renders. Returns the recording's directory."""
+    from camera_plugins.sim import SimCamera
+    from camera_plugins.sim.render import SimRenderer
+    from camera_plugins.sim.scenarios import demo_scene
+    from edge.recording import RecordingWriter
+
+    camera = SimCamera("cam1")
+    camera.open()
+    description = camera.describe()
+    camera.close()
+    renderer = SimRenderer("sr300", "640x480", seed=0)
+    period_ns = int(1e9 / fps)
+    wall0, mono0 = time.time_ns(), time.monotonic_ns()
+    path = directory / "camera-rate-recording"
+    with RecordingWriter(path, "cam1", description) as writer:
+        for i in range(frames):
+            index = first_frame + i
+            frame = renderer.render(demo_scene(index, fps), index, camera_id="cam1")
+            stamps = dataclasses.replace(frame.timestamps, host_wall_ns=wall0 + i * period_ns,
+                                         host_monotonic_ns=mono0 + i * period_ns)
+            writer.append(dataclasses.replace(frame, timestamps=stamps))
+    return path
+
+
+def replay_soak_config(directory: Path, recording: Path, model: Path | None) -> tuple[Path, str]:
+    """Like the default, with the camera-rate recording looping in place of the live simulator."""
+    path, endpoint = default_soak_config(directory, model)
+    camera = (f'[[cameras]]\nid = "cam1"\nplugin = "replay"\nthreshold_model = "sr300"\n'
+              f'options = {{ path = {json.dumps(str(recording))}, loop = true, host_timestamps = "now" }}\n')
+    text = path.read_text()
+    start, end = text.index("[[cameras]]"), text.index("[engine]")
+    path.write_text(text[:start] + camera + "\n" + text[end:])
+    return path, endpoint
+
+
 def soak(config: Path, endpoint: str, duration_s: float, warm_up_s: float, sample_s: float,
          max_rss_growth: float, log_path: Path) -> SoakReport:
     report = SoakReport(duration_s=duration_s, warm_up_s=warm_up_s)
@@ -166,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", help="its publish endpoint (required with --config)")
     parser.add_argument("--model", type=Path, help="exported model for the default configuration "
                         "(default: the shipped one)")
+    parser.add_argument("--camera", choices=("sim", "replay"), default="sim",
+                        help="sim: the live simulator, paced at 30 fps if this machine renders that fast; "
+                        "replay: the simulator's frames rendered first, then replayed at exactly 30 fps")
     parser.add_argument("--json", type=Path, help="write the report (with every sample) here")
     args = parser.parse_args(argv)
     if args.warm_up_s >= args.duration_s:
@@ -173,8 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.config is not None and not args.endpoint:
         parser.error("--config needs --endpoint (its publish.endpoints entry for tcp:// on this host)")
     with tempfile.TemporaryDirectory(prefix="edge-soak-") as tmp:
-        config, endpoint = ((args.config, args.endpoint) if args.config
-                            else default_soak_config(Path(tmp), args.model))
+        if args.config:
+            config, endpoint = args.config, args.endpoint
+        elif args.camera == "replay":
+            config, endpoint = replay_soak_config(Path(tmp), camera_rate_recording(Path(tmp)), args.model)
+        else:
+            config, endpoint = default_soak_config(Path(tmp), args.model)
         log_path = Path(args.json).with_suffix(".log") if args.json else Path(tmp) / "daemon.log"
         report = soak(config, endpoint, args.duration_s, args.warm_up_s, args.sample_s,
                       args.max_rss_growth, log_path)
