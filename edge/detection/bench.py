@@ -7,7 +7,8 @@ warmed up on the frame (excluded), then timed over ``--runs`` calls on the same 
 wall time (``perf_counter``) and in process CPU time (``process_time``; on a shared machine
 the CPU time is the steadier figure, and above the wall time when the runtime uses several
 threads). Reported: median, p90 and min per call, and how many faces the detector found.
-The last rows time the whole ``FaceFinder.find`` (policy ``auto``, filters, tracker) with YuNet.
+The last rows time the whole ``FaceFinder.find`` (policy ``auto``, filters, tracker) with YuNet,
+on the full frame and with ``max_detection_width_px = 320`` (the image halved before detection).
 """
 
 from __future__ import annotations
@@ -74,11 +75,12 @@ def run(camera: str, runs: int, threads: int = 0) -> list[dict]:
             found = len(detector.detect(frameset.colour_bgr))
             stats = time_calls(lambda: detector.detect(frameset.colour_bgr), runs)
             rows.append({"what": f"{name}.detect", "faces": n_faces, "found": found, **stats})
-    finder = FaceFinder(DetectionConfig(detector="yunet"))
-    for n_faces, frameset in frames.items():
-        found = len(finder.find(frameset))
-        stats = time_calls(lambda: finder.find(frameset), runs)
-        rows.append({"what": "FaceFinder.find (yunet, auto)", "faces": n_faces, "found": found, **stats})
+    for width_px in (640, 320):
+        finder = FaceFinder(DetectionConfig(modality={"max_detection_width_px": width_px}))
+        for n_faces, frameset in frames.items():
+            found = len(finder.find(frameset))
+            stats = time_calls(lambda: finder.find(frameset), runs)
+            rows.append({"what": f"FaceFinder.find (yunet@{width_px})", "faces": n_faces, "found": found, **stats})
     return rows
 
 
