@@ -9,7 +9,7 @@ illuminators still light the face, and both detectors find faces on IR frames. P
 - ``auto``: colour, unless it is too dark to trust; and infrared also when colour finds no face
   (shadowed faces, back light). IR detections are moved into colour pixels
   (``edge.detection.ir_mapping``), so every result is in colour geometry and says which
-  modality found it.
+  modality found it. A frame without a face therefore costs two detector runs under ``auto``.
 
 "Too dark" is measured on the colour image shrunk 4× per side with area averaging (which
 averages away per-pixel sensor noise but keeps the scene's structure): its luma (BT.601) must
@@ -49,8 +49,8 @@ class ModalitySettings(pydantic.BaseModel):
     dark_min_contrast: float = pydantic.Field(10.0, ge=0.0, le=255.0)
     #: The 8-bit IR is brightened for detection (only) so that its 99.5th percentile reaches
     #: 255, by at most this gain (1 = no stretch): the illuminator's light falls with the
-    #: square of the distance, and at 1.1 m the SR300's face peaks near 30/255, where MTCNN
-    #: stops finding it; stretched, it does.
+    #: square of the distance; a simulated SR300 frame with a face at 1.07 m has its 99.5th
+    #: percentile at 29/255, where MTCNN misses the face; stretched, it finds it.
     ir_max_gain: float = pydantic.Field(8.0, ge=1.0)
     #: Wider images are shrunk to this width before detection and the boxes scaled back: a
     #: 1920×1080 colour frame costs YuNet about six times a 640×480 one, and faces in the
@@ -70,6 +70,7 @@ class ColourReading:
 
 
 def read_colour(colour_bgr: np.ndarray, settings: ModalitySettings) -> ColourReading:
+    """Mean luma and RMS contrast of the colour image shrunk 4×, and whether that is too dark."""
     h, w = colour_bgr.shape[:2]
     small = cv2.resize(colour_bgr, (max(w // _DARKNESS_SHRINK, 1), max(h // _DARKNESS_SHRINK, 1)),
                        interpolation=cv2.INTER_AREA)
