@@ -9,6 +9,8 @@ plane tilt and noise. Colour and IR carry no class signal, so a model must read 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
 
 from engines.data.arrays import FaceArrays
 from engines.data.degrade import Degradation
@@ -42,3 +44,13 @@ def synthetic_faces(n: int, seed: int, camera_model: str = "synthetic") -> FaceA
     labels = np.asarray(labels)
     return FaceArrays.build(np.stack(inputs), np.stack(targets), labels, presentation=presentation,
                             camera_model=[camera_model] * n, subject=[f"s{seed}_{i // 2}" for i in range(n)])
+
+
+@pytest.fixture(autouse=True)
+def single_thread_torch():
+    """One torch thread: these tiny 8×8 networks gain nothing from more, and lose much when other
+    jobs share the cores (thread oversubscription made steps ten times slower on the dev machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

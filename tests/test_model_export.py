@@ -1,6 +1,7 @@
 """ONNX export: parity with PyTorch, checker, TensorRT operators, dynamic batch, sidecar and its sha256."""
 
 import json
+import shutil
 
 import numpy as np
 import onnx
@@ -8,7 +9,7 @@ import onnxruntime
 import pytest
 import torch
 
-from _model_fixtures import synthetic_faces
+from _model_fixtures import single_thread_torch, synthetic_faces  # noqa: F401  (autouse fixture)
 from engines.architectures import build_model
 from engines.checkpoint import save_checkpoint
 from engines.evaluate import evaluate, calibrate_sidecar
@@ -47,9 +48,9 @@ def _session(path):
 
 
 @pytest.mark.parametrize("architecture,config", [
-    ("afa", {"width_multiplier": 0.25}),
-    ("afa", {"width_multiplier": 0.25, "upsampling": "transposed_conv", "augment": "sfam"}),
-    ("resnet18_se", {"width_multiplier": 0.25}),
+    ("afa", {"width_multiplier": 0.125}),
+    ("afa", {"width_multiplier": 0.125, "upsampling": "transposed_conv", "augment": "sfam"}),
+    ("resnet18_se", {"width_multiplier": 0.125}),
 ])
 def test_onnx_matches_pytorch_at_batch_1_and_8(tmp_path, architecture, config):
     model = _with_random_batch_norm_statistics(build_model(architecture, config))
@@ -70,7 +71,7 @@ def test_onnx_matches_pytorch_at_batch_1_and_8(tmp_path, architecture, config):
 
 
 def test_exported_graph_has_dynamic_batch_opset_17_and_only_tensorrt_operators(tmp_path):
-    graph = export_onnx(build_model("afa", {"width_multiplier": 0.25}).eval(), tmp_path / "m.onnx")
+    graph = export_onnx(build_model("afa", {"width_multiplier": 0.125}).eval(), tmp_path / "m.onnx")
     assert max(o.version for o in graph.opset_import if o.domain in ("", "ai.onnx")) >= 17
     batch_dim = graph.graph.input[0].type.tensor_type.shape.dim[0]
     assert batch_dim.dim_param and not batch_dim.dim_value
@@ -90,11 +91,20 @@ def test_tensorrt_check_flags_foreign_operators_and_computed_weights():
     assert any("nz (NonZero)" in p for p in problems) and any("conv (Conv)" in p and "initializer" in p for p in problems)
 
 
+@pytest.fixture(scope="module")
+def exported_once(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exported")
+    model = _with_random_batch_norm_statistics(build_model("afa", {"width_multiplier": 0.125}))
+    save_checkpoint(folder / "best.pt", model, training_data={"description": "synthetic (test)"}, best_val_acer=0.1, epoch=3)
+    export_with_sidecar(folder / "best.pt", folder / "afa.onnx")
+    return folder
+
+
 @pytest.fixture
-def exported(tmp_path):
-    model = _with_random_batch_norm_statistics(build_model("afa", {"width_multiplier": 0.25}))
-    save_checkpoint(tmp_path / "best.pt", model, training_data={"description": "synthetic (test)"}, best_val_acer=0.1, epoch=3)
-    export_with_sidecar(tmp_path / "best.pt", tmp_path / "afa.onnx")
+def exported(exported_once, tmp_path):
+    """A private copy of the checkpoint, the ONNX model and its sidecar (tests alter them)."""
+    for name in ("best.pt", "afa.onnx", "afa.json"):
+        shutil.copy(exported_once / name, tmp_path / name)
     return tmp_path / "afa.onnx"
 
 
@@ -103,7 +113,7 @@ def test_sidecar_describes_the_model_and_verifies_its_sha256(exported):
 
     sidecar = load_sidecar(exported)
     assert sidecar_path(exported).name == "afa.json"
-    assert sidecar.model.architecture == "afa" and sidecar.model.width_multiplier == 0.25
+    assert sidecar.model.architecture == "afa" and sidecar.model.width_multiplier == 0.125
     assert sidecar.input.name == "faces" and sidecar.input.channels == ("r", "g", "b", "depth", "ir")
     assert sidecar.output.name == "live_score" and sidecar.preprocess == PreprocessSpec().to_dict()
     assert sidecar.thresholds.for_camera("sr300") == 0.5 and "uncalibrated" in sidecar.thresholds.policy
@@ -150,7 +160,8 @@ def test_evaluation_report_roc_and_calibrated_thresholds_in_the_sidecar(exported
 def test_checkpoint_and_exported_model_evaluate_alike_at_a_fixed_threshold(exported, tmp_path):
     test = synthetic_faces(40, 31)
     policy = ThresholdPolicy.parse("fixed:0.5")
-    from_onnx = evaluate(exported, test, None, policy, tmp_path / "onnx")["test"]["overall"]
-    from_torch = evaluate(exported.with_name("best.pt"), test, None, policy, tmp_path / "pt")["test"]["overall"]
-    assert from_onnx["threshold"] == from_torch["threshold"] == 0.5
+    onnx_report = evaluate(exported, test, None, policy, tmp_path / "onnx")
+    torch_report = evaluate(exported.with_name("best.pt"), test, None, policy, tmp_path / "pt")
+    assert onnx_report["thresholds"] == torch_report["thresholds"] == {"default": 0.5}
+    from_onnx, from_torch = onnx_report["test"]["overall"], torch_report["test"]["overall"]
     assert (from_onnx["apcer"], from_onnx["npcer"]) == (from_torch["apcer"], from_torch["npcer"])

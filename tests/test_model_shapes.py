@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from _model_fixtures import single_thread_torch  # noqa: F401  (autouse fixture)
 from engines.afa import AFA, AFAConfig
 from engines.afa.dam import DAM
 from engines.architectures import build_model, parameter_count

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from _model_fixtures import synthetic_faces
+from _model_fixtures import single_thread_torch, synthetic_faces  # noqa: F401  (autouse fixture)
 from engines.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
 from engines.architectures import build_model
 from engines.inference import live_scores
@@ -16,16 +16,7 @@ from engines.train import TrainConfig, main, train
 TINY = {"width_multiplier": 0.125}
 
 
-@pytest.fixture
-def one_thread():
-    # Tiny convolutions gain nothing from threads and lose a lot when other jobs share the cores.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def test_tiny_afa_learns_depth_relief_and_beats_chance_widely(tmp_path, one_thread):
+def test_tiny_afa_learns_depth_relief_and_beats_chance_widely(tmp_path):
     train_set, val_set, test_set = synthetic_faces(256, seed=1), synthetic_faces(200, seed=2), synthetic_faces(200, seed=6)
     config = TrainConfig(model_config=TINY, epochs=12, batch_size=16, cycle_epochs=12, seed=0)  # 192 SGD steps
     result = train(config, train_set, val_set, tmp_path, progress=False)
@@ -37,7 +28,7 @@ def test_tiny_afa_learns_depth_relief_and_beats_chance_widely(tmp_path, one_thre
     assert acer < 0.15, acer  # chance is 0.5; got 0.0 on the synthetic set at the time of writing
 
 
-def test_same_seed_gives_the_same_weights_and_resume_continues(tmp_path, one_thread):
+def test_same_seed_gives_the_same_weights_and_resume_continues(tmp_path):
     data = synthetic_faces(48, seed=3)
     config = TrainConfig(model_config={"width_multiplier": 0.0625}, epochs=2, batch_size=16, seed=5)
     train(config, data, None, tmp_path / "a", progress=False)
@@ -53,7 +44,7 @@ def test_same_seed_gives_the_same_weights_and_resume_continues(tmp_path, one_thr
     assert all(torch.allclose(a[k].float(), c[k].float(), atol=1e-6) for k in a)
 
 
-def test_baseline_trains_with_the_same_code(tmp_path, one_thread):
+def test_baseline_trains_with_the_same_code(tmp_path):
     result = train(TrainConfig(architecture="resnet18_se", model_config={"width_multiplier": 0.125}, epochs=1,
                                batch_size=16), synthetic_faces(32, seed=4), synthetic_faces(16, seed=5), tmp_path, progress=False)
     assert math.isfinite(result["history"][0]["loss"])

@@ -20,12 +20,13 @@ def open_dataset(path: str | Path, *, live_label: int | None = None, degradation
     """
     path = Path(path)
     if path.suffix == ".npz":
+        data = load_npz(path)
         recorded = npz_preprocess(path)
         if expected_preprocess is not None and recorded is not None and recorded != expected_preprocess:
             differing = sorted(k for k in recorded.keys() | expected_preprocess.keys() if recorded.get(k) != expected_preprocess.get(k))
             raise DatasetError(f"dataset {path} was made with another preprocessing spec (differs in {differing}); "
                                "pass that spec with --preprocess or regenerate the dataset")
-        return load_npz(path)
+        return data
     if path.is_dir():
         return read_face_folder(path, degradation=degradation, camera_model=camera_model or "unknown")
     if path.is_file():
