@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from engines.afa.network import LIVE_CLASS, MODALITY_CHANNELS
+from engines.afa.network import LIVE_CLASS, MODALITY_CHANNELS, MODALITY_SLICES
 from engines.afa.se import SqueezeExcitation
 
 
@@ -86,13 +86,9 @@ class ResNet18SEFusion(nn.Module):
         self.fused = nn.Sequential(resnet_stage(3 * 2 * w, 4 * w, 2), resnet_stage(4 * w, 8 * w, 2))
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(8 * w, 2)
-        self._offsets = [0, 3, 4, 5]
 
     def forward(self, faces: torch.Tensor) -> tuple[torch.Tensor, None]:
-        features = [
-            se(trunk(faces[:, self._offsets[i] : self._offsets[i + 1]]))
-            for i, (trunk, se) in enumerate(zip(self.trunks, self.reweight))
-        ]
+        features = [se(trunk(faces[:, channels])) for trunk, se, channels in zip(self.trunks, self.reweight, MODALITY_SLICES)]
         fused = self.pool(self.fused(torch.cat(features, dim=1)))
         return self.fc(torch.flatten(fused, 1)), None
 

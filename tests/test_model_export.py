@@ -165,3 +165,23 @@ def test_checkpoint_and_exported_model_evaluate_alike_at_a_fixed_threshold(expor
     assert onnx_report["thresholds"] == torch_report["thresholds"] == {"default": 0.5}
     from_onnx, from_torch = onnx_report["test"]["overall"], torch_report["test"]["overall"]
     assert (from_onnx["apcer"], from_onnx["npcer"]) == (from_torch["apcer"], from_torch["npcer"])
+
+
+def test_command_lines_export_evaluate_and_calibrate(exported, tmp_path, capsys):
+    from engines import evaluate as evaluate_cli
+    from engines import export as export_cli
+
+    assert export_cli.main(["--checkpoint", str(exported.with_name("best.pt")), "--out", str(tmp_path / "again.onnx")]) == 0
+    assert load_sidecar(tmp_path / "again.onnx").model.sha256 == load_sidecar(exported).model.sha256  # reproducible
+    synthetic_faces(40, 41, "sr300").save(tmp_path / "val.npz")
+    synthetic_faces(40, 42, "sr300").save(tmp_path / "test.npz")
+    common = ["--model", str(exported), "--test", str(tmp_path / "test.npz"), "--out", str(tmp_path / "eval")]
+    assert evaluate_cli.main(common + ["--val", str(tmp_path / "val.npz"), "--policy", "eer", "--calibrate"]) == 0
+    assert set(load_sidecar(exported).thresholds.per_camera) == {"default", "sr300"}
+    capsys.readouterr()
+    assert evaluate_cli.main(common + ["--policy", "median"]) == 2
+    assert "threshold policy 'median' is not valid" in capsys.readouterr().err
+    assert evaluate_cli.main(common + ["--policy", "apcer:0.01"]) == 2
+    assert "give --val" in capsys.readouterr().err
+    assert export_cli.main(["--checkpoint", str(exported.with_name("best.pt")), "--out", str(tmp_path / "m.txt")]) == 2
+    assert "must end in .onnx" in capsys.readouterr().err

@@ -19,6 +19,8 @@ from engines.afa.feature_augment import Upsampling
 
 #: Channels of each modality in the input tensor, in order r,g,b | depth | ir.
 MODALITY_CHANNELS = (3, 1, 1)
+#: Where each modality's channels lie in the input tensor.
+MODALITY_SLICES = tuple(slice(sum(MODALITY_CHANNELS[:i]), sum(MODALITY_CHANNELS[: i + 1])) for i in range(len(MODALITY_CHANNELS)))
 #: Index of the "live" class in the logits (live = positive, ISO/IEC 30107-3 as used by the paper's metrics).
 LIVE_CLASS = 1
 
@@ -105,12 +107,11 @@ class AFA(nn.Module):
             nn.ReLU(inplace=True),
             nn.Linear(s(config.fc_hidden), 2),
         )
-        self._offsets = [0, 3, 4, 5]
 
     def forward(self, faces: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features, super_resolved = [], []
-        for i, branch in enumerate(self.branches):
-            modality = faces[:, self._offsets[i] : self._offsets[i + 1]]
+        for branch, channels in zip(self.branches, MODALITY_SLICES):
+            modality = faces[:, channels]
             augment_input = faces if self.config.augment == AugmentKind.MFAM.value else modality
             f, sr = branch(modality, augment_input)
             features.append(f)

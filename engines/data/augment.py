@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-#: Channel slices of the modalities in the input tensor (r,g,b | depth | ir).
-MODALITY_SLICES = (slice(0, 3), slice(3, 4), slice(4, 5))
+from engines.afa.network import MODALITY_SLICES
+
 
 
 @dataclass(frozen=True)
