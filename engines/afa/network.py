@@ -34,11 +34,13 @@ class AugmentKind(str, enum.Enum):
 
 @dataclass(frozen=True)
 class AFAConfig:
-    """Widths at multiplier 1.0 are the paper-width configuration (17.84 M parameters, Table 8).
+    """Widths at multiplier 1.0 are the paper-width configuration (Table 8: 17.84 M parameters).
 
-    The paper prints no widths; these were chosen so that the count matches (see
-    ``tests/test_model_shapes.py``) and follow the FaceBagNet SE-fusion template for the fusion
-    stage (concat → 1×1 conv 384 → stages 256 and 512 → FC 256 → 2).
+    The paper prints no widths; these give 18.11 M (+1.5 %) and follow the FaceBagNet SE-fusion
+    template for the fusion stage (concat → 1×1 conv 384 → stages 256 and 512 → FC 256 → 2).
+    Counted: every trainable parameter of the training-mode network. None is training-only — the
+    SR image feeds the classifier through the input block (IV-C) — so the deployed graph has the
+    same count; batch-norm running statistics are buffers and not counted.
     """
 
     width_multiplier: float = 1.0
