@@ -32,9 +32,12 @@ def test_paced_reads_follow_the_camera_rate():
     cam = create_camera("sim", "c", {"fps": 10.0, "scenario": "demo"})
     with cam:
         start = time.monotonic()
-        indices = [cam.read(timeout_s=2.0).frame_index for _ in range(6)]
+        frames = [cam.read(timeout_s=2.0) for _ in range(6)]
         elapsed = time.monotonic() - start
-    assert indices == list(range(6))
+    assert [f.frame_index for f in frames] == list(range(6))
+    assert [f.timestamps.sensor_ms for f in frames] == [0.0, 100.0, 200.0, 300.0, 400.0, 500.0]
+    assert frames[0].timestamps.sensor_domain == "simulated"
+    assert frames[0].timestamps.host_monotonic_ns < frames[-1].timestamps.host_monotonic_ns
     assert 0.45 <= elapsed <= 1.5  # frames 0…5 are due at 0…0.5 s
 
 

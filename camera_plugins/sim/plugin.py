@@ -58,7 +58,7 @@ class SimCamera(CameraPlugin):
     def open(self) -> None:
         try:
             self._renderer = SimRenderer(self.options.camera_model, self.options.colour_resolution,
-                                         self.options.seed)
+                                         self.options.seed, fps=self.options.fps)
         except ValueError as e:
             raise CameraUnsupported(f"sim camera {self.camera_id!r}: {e}") from e
         # Like a real camera's start-up: build the room and the people before the clock starts,

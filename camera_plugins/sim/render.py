@@ -92,8 +92,10 @@ class SimRenderer:
     """Renders scenes as one camera model sees them."""
 
     def __init__(self, camera_model: str = "sr300", colour_resolution: str = "640x480", seed: int = 0,
-                 physics: DepthPhysics = DepthPhysics()) -> None:
+                 physics: DepthPhysics = DepthPhysics(), fps: float | None = None) -> None:
         self.model: CameraModel = camera_models.camera_model(camera_model)
+        #: Frame rate that spaces the sensor timestamps (the camera model's unless set).
+        self.fps = float(fps) if fps else self.model.fps
         self.colour_intrinsics = self.model.colour_intrinsics(colour_resolution)
         self.depth_intrinsics = self.model.depth_intrinsics
         self.seed = int(seed)
@@ -157,7 +159,7 @@ class SimRenderer:
         colour_bgr, z_colour = self._render_colour(surfaces, room, scene.lighting, rng)
         depth_raw, ir = self._render_depth_and_ir(surfaces, room, rng)
         truth = SceneTruth(tuple(self._face_truths(placed)), scene.lighting.value, z_colour)
-        return RawFrame(self.model.name, int(frame_index), frame_index * 1000.0 / self.model.fps,
+        return RawFrame(self.model.name, int(frame_index), frame_index * 1000.0 / self.fps,
                         colour_bgr, depth_raw, ir, truth)
 
     def render(self, scene: Scene, frame_index: int, camera_id: str = "sim") -> FrameSet:
