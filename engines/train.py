@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -128,7 +129,7 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
             optimiser.step()
             scheduler.step()
             total, seen = total + loss.item() * len(pick), seen + len(pick)
-            bar.set_postfix(loss=f"{total / seen:.4f}", val_acer=f"{best:.4f}" if history else "-")
+            bar.set_postfix(loss=f"{total / seen:.4f}", best_val_acer=f"{best:.4f}" if history else "-")
         acer = validation_acer(model, val_set, device)
         history.append({"epoch": epoch + 1, "loss": total / seen, "val_acer": acer, "lr": scheduler.get_last_lr()[0],
                         "elapsed_s": time.perf_counter() - started})
@@ -139,8 +140,9 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
                  "torch_rng_state": torch.get_rng_state(),
                  "cuda_rng_state": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
                  "epoch": epoch + 1, "history": history, "parameter_count": parameter_count(model), **(extra_state or {})}
-        if not acer >= best:  # NaN (no validation set) keeps the latest as best
-            best = acer if acer == acer else best
+        without_validation = math.isnan(acer)  # then the latest epoch is the best one known
+        if without_validation or acer < best:
+            best = best if without_validation else acer
             save_checkpoint(out_dir / "best.pt", model, best_val_acer=best, **state)
         save_checkpoint(out_dir / "last.pt", model, best_val_acer=best, **state)
     return {"history": history, "best_val_acer": best, "parameter_count": parameter_count(model), "device": str(device)}
