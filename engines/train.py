@@ -145,7 +145,8 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
             best = best if without_validation else acer
             save_checkpoint(out_dir / "best.pt", model, best_val_acer=best, **state)
         save_checkpoint(out_dir / "last.pt", model, best_val_acer=best, **state)
-    return {"history": history, "best_val_acer": best, "parameter_count": parameter_count(model), "device": str(device)}
+    return {"history": history, "best_val_acer": best if math.isfinite(best) else None,
+            "parameter_count": parameter_count(model), "device": str(device)}
 
 
 def split_by_subject(data: FaceArrays, fraction: float, seed: int) -> tuple[FaceArrays, FaceArrays]:
