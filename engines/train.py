@@ -131,8 +131,8 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
             total, seen = total + loss.item() * len(pick), seen + len(pick)
             bar.set_postfix(loss=f"{total / seen:.4f}", best_val_acer=f"{best:.4f}" if history else "-")
         acer = validation_acer(model, val_set, device)
-        history.append({"epoch": epoch + 1, "loss": total / seen, "val_acer": None if math.isnan(acer) else acer, "lr": scheduler.get_last_lr()[0],
-                        "elapsed_s": time.perf_counter() - started})
+        history.append({"epoch": epoch + 1, "loss": total / seen, "val_acer": None if math.isnan(acer) else acer,
+                        "lr": scheduler.get_last_lr()[0], "elapsed_s": time.perf_counter() - started})
         if progress:
             tqdm.write(f"epoch {epoch + 1}: loss {total / seen:.4f}  val ACER@EER {acer:.4f}")
         state = {"train_config": asdict(config), "optimizer_state": optimiser.state_dict(),
