@@ -7,7 +7,11 @@ software device → recording → playback, so ``rs.align`` and ``rs.hole_fillin
 exactly the frames we do. Each figure is the median over ``rounds`` × ``repeats`` calls, ours
 and librealsense's interleaved round by round so that both see the same machine load, in
 wall-clock time and in CPU time of the calling thread (less distorted on a busy machine).
-The ratio is ours / librealsense's; the goals are issue 3's.
+The ratio is ours / librealsense's; the goals are issue 3's, each printed with PASS or MISS.
+A goal is judged on CPU time: on a shared machine wall time mostly measures the wait for a
+core (librealsense's wall time here is 3× its CPU time). Only the calling thread's CPU is
+counted, so were librealsense to use other threads its figure would shrink: the ratio can
+only be unfair to us.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +34,21 @@ from edge.processing.depth import DepthRange, fill_and_quantise
 from edge.processing.face_input import prepare_face
 from edge.processing.registration import DepthRegistration
 from edge.processing.spec import PreprocessSpec
+
+
+@dataclass(frozen=True)
+class Goal:
+    """At most ``limit`` of ``kind``: "ratio" (ours / librealsense's CPU time) or "ms" (ours)."""
+
+    kind: str
+    limit: float
+
+    def describe(self) -> str:
+        return f"≤ {self.limit:g}×" if self.kind == "ratio" else f"≤ {self.limit:g} ms"
+
+    def met(self, t: dict) -> bool:
+        value = t["ours_cpu"] / t["rs_cpu"] if self.kind == "ratio" else t["ours_cpu"]
+        return value <= self.limit
 
 
 def timings_ms(fn: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
@@ -58,7 +78,7 @@ def sim_frameset(resolution: str) -> FrameSet:
     return SimRenderer("sr300", resolution, seed=0).render(scene, 0)
 
 
-def run(resolution: str, rounds: int, repeats: int) -> list[tuple[str, dict, str]]:
+def run(resolution: str, rounds: int, repeats: int) -> list[tuple[str, dict, Goal | None]]:
     fs = sim_frameset(resolution)
     registration = DepthRegistration.from_frameset(fs)
     x, y, w, h = fs.truth.faces[0].box_xywh_px
@@ -86,15 +106,15 @@ def run(resolution: str, rounds: int, repeats: int) -> list[tuple[str, dict, str
                 return hole_filling.process(depth_frame)
 
             stages = [
-                ("full-frame registration (depth+IR)", rs_align, "≤ 1.0",
+                ("full-frame registration (depth+IR)", rs_align, Goal("ratio", 1.0),
                  lambda: registration.full(fs.depth_raw, fs.depth_scale_mm, fs.ir)),
-                ("200×200 region registration vs rs.align full", rs_align, "≤ 0.1",
+                ("200×200 region registration vs rs.align full", rs_align, Goal("ratio", 0.1),
                  lambda: registration.region(fs.depth_raw, fs.depth_scale_mm, region_box, fs.ir)),
-                (f"whole per-face path ({w:.0f}×{h:.0f} px box) vs rs.align full", rs_align, "≤ 1 ms",
+                (f"whole per-face path ({w:.0f}×{h:.0f} px box) vs rs.align full", rs_align, Goal("ms", 1.0),
                  lambda: prepare_face(fs, face_box, spec, registration)),
-                ("paper's hole fill + quantise, face box, vs rs.hole_filling full", rs_fill, "—",
+                ("paper's hole fill + quantise, face box, vs rs.hole_filling full", rs_fill, None,
                  lambda: fill_and_quantise(crop, depth_range)),
-                ("paper's hole fill + quantise, full frame, vs rs.hole_filling full", rs_fill, "—",
+                ("paper's hole fill + quantise, full frame, vs rs.hole_filling full", rs_fill, None,
                  lambda: fill_and_quantise(whole, depth_range)),
             ]  # fmt: skip
             for name, theirs, goal, ours in stages:
@@ -108,16 +128,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--resolutions", nargs="+", default=["640x480", "1920x1080"])
     args = parser.parse_args(argv)
-    print(f"median over {args.rounds}×{args.repeats} calls; ms wall (CPU of the calling thread)")
+    print(f"median over {args.rounds}×{args.repeats} calls; ms wall (CPU of the calling thread); goals judged on CPU")
     header = f"{'colour':>10} | {'stage':<66} | {'ours ms':>15} | {'librealsense ms':>15} | {'ratio':>11} | goal"
     print(header)
     print("-" * len(header))
     for resolution in args.resolutions:
         for name, t, goal in run(resolution, args.rounds, args.repeats):
             ratio_wall, ratio_cpu = t["ours_wall"] / t["rs_wall"], t["ours_cpu"] / t["rs_cpu"]
+            verdict = f"{goal.describe()} {'PASS' if goal.met(t) else 'MISS'}" if goal else "—"
             print(
                 f"{resolution:>10} | {name:<66} | {t['ours_wall']:6.3f} ({t['ours_cpu']:6.3f}) | "
-                f"{t['rs_wall']:6.3f} ({t['rs_cpu']:6.3f}) | {ratio_wall:4.2f} ({ratio_cpu:4.2f}) | {goal}"
+                f"{t['rs_wall']:6.3f} ({t['rs_cpu']:6.3f}) | {ratio_wall:4.2f} ({ratio_cpu:4.2f}) | {verdict}"
             )
 
 
