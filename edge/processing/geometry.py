@@ -65,14 +65,22 @@ def invert_polynomial(xt, yt, c, iterations=INVERSE_ITERATIONS):
     """Solve apply_polynomial(x, y, c) == (xt, yt) by fixed-point iteration (arrays or floats)."""
     x, y = xt, yt
     for _ in range(iterations):
-        r2 = x * x + y * y
-        r4 = r2 * r2
-        r6 = r4 * r2
-        radial = (1.0 + c[0] * r2 + c[1] * r4 + c[4] * r6) / (1.0 + c[5] * r2 + c[6] * r4 + c[7] * r6)
-        xy2 = 2.0 * x * y
-        x = (xt - c[2] * xy2 - c[3] * (r2 + 2.0 * x * x)) / radial
-        y = (yt - c[2] * (r2 + 2.0 * y * y) - c[3] * xy2) / radial
+        x, y = inverse_step(x, y, xt, yt, c)
     return x, y
+
+
+def inverse_step(x, y, xt, yt, c):
+    """One fixed-point step of ``invert_polynomial`` from (x, y) towards the point that the
+    polynomial maps to (xt, yt). Plain arithmetic, compiled by the registration kernel too."""
+    r2 = x * x + y * y
+    r4 = r2 * r2
+    r6 = r4 * r2
+    radial = (1.0 + c[0] * r2 + c[1] * r4 + c[4] * r6) / (1.0 + c[5] * r2 + c[6] * r4 + c[7] * r6)
+    xy2 = 2.0 * x * y
+    return (
+        (xt - c[2] * xy2 - c[3] * (r2 + 2.0 * x * x)) / radial,
+        (yt - c[2] * (r2 + 2.0 * y * y) - c[3] * xy2) / radial,
+    )
 
 
 def is_inverse(intr: Intrinsics) -> bool:
