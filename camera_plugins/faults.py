@@ -49,6 +49,13 @@ BACKWARDS_JUMP_MS = 1000.0
 MISSING_ROWS = 8
 
 
+#: Who makes up a face_burst: the demo's own people and attacks (presentation, identity), whose
+#: textures the simulator built when it opened, so a burst costs rendering, not identity building.
+_CROWD = (("live", 11), ("print_colour", 23), ("screen", 23), ("live", 37), ("mask_3d", 23),
+          ("print_bw", 23), ("live", 37), ("print_colour", 23), ("screen", 23), ("live", 11),
+          ("mask_3d", 23), ("print_bw", 23))
+
+
 class FaultKind(str, enum.Enum):
     STALL = "stall"
     DISCONNECT = "disconnect"
@@ -166,13 +173,12 @@ class FaultInjectingCamera(CameraPlugin):
     def _add_face_bursts(self) -> None:
         """Replace the sim's scene source (its public ``scene_at``) with one that shows a crowd
         of faces during each face_burst; the sim renders it like any scene."""
-        from camera_plugins.sim.scene import FaceSpec, Presentation, Scene
+        from camera_plugins.sim.scene import FaceSpec, Scene
 
         bursts = [f for f in self.options.plan if f.kind is FaultKind.FACE_BURST]
         if not bursts:
             return
         normal_scene_at = self.camera.scene_at
-        kinds = list(Presentation)
 
         def scene_at(frame_index: int) -> Scene:
             scene = normal_scene_at(frame_index)
@@ -180,10 +186,9 @@ class FaultInjectingCamera(CameraPlugin):
             if burst is None:
                 return scene
             self.injected[FaultKind.FACE_BURST] += 1
-            crowd = tuple(FaceSpec(presentation=kinds[i % len(kinds)], identity=100 + i,
-                                   distance_mm=700.0 + 60.0 * (i % 3),
-                                   position=(0.12 + 0.76 * (i % 4) / 3, 0.3 + 0.3 * (i // 4) / 2))
-                          for i in range(burst.faces))
+            crowd = tuple(FaceSpec(presentation=presentation, identity=identity, distance_mm=650.0 + 50.0 * (i % 3),
+                                   position=(0.14 + 0.24 * (i % 4), 0.32 + 0.3 * (i // 4)))
+                          for i, (presentation, identity) in enumerate(_CROWD[:burst.faces]))
             return Scene(crowd, scene.lighting, scene.background_seed)
 
         self.camera.scene_at = scene_at
