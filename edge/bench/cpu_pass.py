@@ -47,13 +47,13 @@ class StagePath:
         self.camera = CameraRuntime("bench", "default", FaceFinder(config.detection, detector))
         self.decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width,
                                config.decision)
-        self._next = 0
+        self.frames_processed = 0
 
     def __call__(self) -> tuple[dict[str, float], int]:
         """Process the next frame; (process-CPU ms per stage, faces found)."""
-        frame = self.frames[self._next % len(self.frames)]
-        captured = CapturedFrame(dataclasses.replace(frame, frame_index=self._next), 0.0)
-        self._next += 1
+        frame = self.frames[self.frames_processed % len(self.frames)]
+        captured = CapturedFrame(dataclasses.replace(frame, frame_index=self.frames_processed), 0.0)
+        self.frames_processed += 1
         spent = {}
         t = time.process_time_ns()
         plan = start_plan(captured, self.camera)
