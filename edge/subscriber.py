@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 
 import zmq
@@ -57,7 +57,7 @@ class Subscriber:
         expiry_grace_ms: float = 0.0,
         receive_hwm: int = 1000,
         context: zmq.Context | None = None,
-        curve: CurveClientKeys | None = None,
+        curve: CurveClientKeys | Mapping[str, CurveClientKeys] | None = None,
     ) -> None:
         self.endpoints = _as_list(endpoints)
         if not self.endpoints:
@@ -66,8 +66,13 @@ class Subscriber:
         self.kinds = frozenset(MessageKind(k) for k in kinds)
         self.snapshot_endpoints = _as_list(snapshot_endpoints)
         self.expiry_grace_ms = expiry_grace_ms
-        #: Keys for daemons that publish with CURVE (``publish.curve = true``); None = plaintext.
+        #: Keys for daemons that publish with CURVE (``publish.curve = true``): one set for all, or
+        #: one per endpoint (publish and snapshot) when each daemon has its own server key; None = plaintext.
         self.curve = curve
+        if isinstance(curve, Mapping):
+            missing = [e for e in [*self.endpoints, *self.snapshot_endpoints] if e not in curve]
+            if missing:
+                raise ValueError(f"curve has no keys for endpoint(s) {missing}; give one CurveClientKeys per endpoint")
         #: Totals since creation: accepted, rejected, repeats skipped, gaps, messages missed in gaps.
         self.counts = {"accepted": 0, "rejected": 0, "repeats": 0, "gaps": 0, "missed": 0}
         self._last_topic_sequence: dict[tuple[str, str, bytes], int] = {}
@@ -79,11 +84,10 @@ class Subscriber:
         # No ZMTP heartbeats: with a full receive queue they make libzmq 4.3.5 abort this process
         # on reconnect (libzmq issue #3937). A silent publisher shows as missing status messages.
         self._socket.setsockopt(zmq.MAXMSGSIZE, 16 * MAX_PAYLOAD_BYTES)  # crops travel too
-        if curve is not None:
-            curve.apply(self._socket)
         for prefix in self._prefixes():
             self._socket.subscribe(prefix)
         for endpoint in self.endpoints:
+            self._apply_curve(self._socket, endpoint)  # libzmq takes the keys at each connect
             self._socket.connect(endpoint)
 
     # ----------------------------------------------------------------- live stream
@@ -123,8 +127,7 @@ class Subscriber:
         dealer = self._context.socket(zmq.DEALER)
         dealer.setsockopt(zmq.LINGER, 0)
         dealer.setsockopt(zmq.MAXMSGSIZE, 16 * MAX_PAYLOAD_BYTES)
-        if self.curve is not None:
-            self.curve.apply(dealer)
+        self._apply_curve(dealer, endpoint)
         try:
             dealer.connect(endpoint)
             dealer.send_multipart([SNAPSHOT_REQUEST, *(c.encode() for c in self.cameras or [])])
@@ -175,6 +178,12 @@ class Subscriber:
             return Rejected(reason, result.topic)
         self.counts["accepted"] += 1
         return replace(result, missed=missed, from_snapshot=from_snapshot)
+
+    def _apply_curve(self, socket: zmq.Socket, endpoint: str) -> None:
+        if isinstance(self.curve, Mapping):
+            self.curve[endpoint].apply(socket)
+        elif self.curve is not None:
+            self.curve.apply(socket)
 
     def _prefixes(self) -> list[bytes]:
         if self.cameras is None:

@@ -40,9 +40,10 @@ def make_keyring(root: Path) -> Keyring:
 
 
 def curve_config(keys: Keyring, **overrides) -> PublishConfig:
-    return PublishConfig(endpoints=["tcp://127.0.0.1:*"], snapshot_endpoints=["tcp://127.0.0.1:*"],
-                         publisher_id="secure-box", curve=True, curve_secret_key=str(keys.server_secret),
-                         allowed_clients_dir=str(keys.clients_dir), **overrides)
+    settings = dict(endpoints=["tcp://127.0.0.1:*"], snapshot_endpoints=["tcp://127.0.0.1:*"],
+                    publisher_id="secure-box", curve=True, curve_secret_key=str(keys.server_secret),
+                    allowed_clients_dir=str(keys.clients_dir))
+    return PublishConfig(**(settings | overrides))
 
 
 def publish_until(publisher: Publisher, subscribers: list[Subscriber], seconds: float,
