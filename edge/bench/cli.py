@@ -26,6 +26,7 @@ from edge.bench import compare, environment, report
 from edge.bench.harness import Scenario, run
 from edge.bench.sources import ScheduledCamera, recording_bank, sim_bank
 from edge.config import ConfigError, DaemonConfig, load_config
+from engines.runtime.base import EngineError
 
 EXIT_BUDGET_MISSED = 1
 EXIT_USAGE = 2
@@ -117,8 +118,9 @@ def bench_config(args: argparse.Namespace) -> DaemonConfig:
 def cameras_for(args: argparse.Namespace, config: DaemonConfig) -> tuple[dict, str, int | str]:
     """Camera id → plugin, a description of the source, faces per frame."""
     if args.source == "config":
-        if args.stall:
-            raise ValueError("--stall works on the sim and replay sources only (their schedule is known)")
+        if args.stall or args.mode == "closed":
+            raise ValueError("--stall and --mode closed need a source whose frames edge-bench releases "
+                             "(--source sim or replay); a live camera keeps its own pace")
         from camera_plugins.registry import create_camera
         cams = {c.id: create_camera(c.plugin, c.id, c.options) for c in config.cameras}
         return cams, "cameras of " + (args.config or "the embedded default") + ": " + ", ".join(
@@ -161,25 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     budgets += [budget_rules.Budget(series, statistic, limit) for series, statistic, limit in (
         ("end_to_end", "p99", args.assert_p99_ms), ("fps", "min", args.assert_fps), ("drops", "total", args.assert_drops))
         if limit is not None]
-    pipeline, engine_facts = None, None
-    if not args.skip_pipeline:
-        try:
-            result = run(config, cams, scenario, _progress_bar(args))
-        except ConfigError as e:
-            print(e.report().replace("edge-daemon", "edge-bench"), file=sys.stderr)
-            return EXIT_USAGE
-        pipeline = report.pipeline_results(result, source, faces)
-        engine_facts = result.engine
-        if args.csv:
-            report.write_csv(result, args.csv)
-    cpu = None
-    if args.cpu_pass:
-        from edge.bench.cpu_pass import cpu_pass
-        first = next(iter(cams.values())) if cams else None
-        bank = first.bank if isinstance(first, ScheduledCamera) else sim_bank(
-            args.scenario, args.faces, args.bank_frames, args.camera_model, args.resolution, args.fps)
-        cpu = cpu_pass(config, bank.frames, args.cpu_pass)
-    comparisons = _comparisons(args, config)
+    try:
+        pipeline, engine_facts, cpu, comparisons = _measure(args, config, cams, scenario, source, faces)
+    except ConfigError as e:
+        print(e.report().replace("edge-daemon", "edge-bench"), file=sys.stderr)
+        return EXIT_USAGE
+    except EngineError as e:
+        print(f"edge-bench: {e}", file=sys.stderr)
+        return EXIT_USAGE
     checked = budget_rules.check(budgets, pipeline["results"] if pipeline else None)
     doc = report.document(environment.fingerprint(), engine_facts, ["edge-bench", *(argv or sys.argv[1:])],
                           pipeline, comparisons, checked, cpu)
@@ -188,6 +179,24 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(doc, indent=2))
     report.validate(doc)  # after writing: a schema bug must not lose a measurement
     return 0 if doc["passed"] else EXIT_BUDGET_MISSED
+
+
+def _measure(args, config, cams, scenario, source, faces) -> tuple[dict | None, dict | None, dict | None, list[dict]]:
+    """The threaded run, the CPU pass and the comparisons that the command line asks for."""
+    pipeline, engine_facts, cpu = None, None, None
+    if not args.skip_pipeline:
+        result = run(config, cams, scenario, _progress_bar(args))
+        pipeline = report.pipeline_results(result, source, faces)
+        engine_facts = result.engine
+        if args.csv:
+            report.write_csv(result, args.csv)
+    if args.cpu_pass:
+        from edge.bench.cpu_pass import cpu_pass
+        first = next(iter(cams.values())) if cams else None
+        bank = first.bank if isinstance(first, ScheduledCamera) else sim_bank(
+            args.scenario, args.faces, args.bank_frames, args.camera_model, args.resolution, args.fps)
+        cpu = cpu_pass(config, bank.frames, args.cpu_pass)
+    return pipeline, engine_facts, cpu, _comparisons(args, config)
 
 
 def _comparisons(args: argparse.Namespace, config: DaemonConfig) -> list[dict]:
