@@ -28,8 +28,8 @@ def _run(tmp_path, bench_model, *args):
 
 
 def test_camera_paced_run_reports_every_stage_and_passes_generous_budgets(tmp_path, bench_model, capsys):
-    frames_csv = tmp_path / "frames.csv"
-    code, doc = _run(tmp_path, bench_model, "--csv", str(frames_csv), "--assert-p99-ms", "60000",
+    frames_csv, section = tmp_path / "frames.csv", tmp_path / "performance.md"
+    code, doc = _run(tmp_path, bench_model, "--csv", str(frames_csv), "--markdown", str(section), "--assert-p99-ms", "60000",
                      "--assert-fps", "0.5", "--budget", "inference:p99:60000")
     assert code == 0 and doc["passed"]
     report.validate(doc)
@@ -49,6 +49,8 @@ def test_camera_paced_run_reports_every_stage_and_passes_generous_budgets(tmp_pa
     rows = list(csv.DictReader(frames_csv.open()))
     assert len(rows) == camera["decisions"]
     assert all(float(r["end_to_end_ms"]) >= float(r["inference_ms"] or 0) for r in rows)
+    markdown = section.read_text()
+    assert "| end_to_end | " in markdown and "vary between runs and machines" in markdown and "— met" in markdown
     table = capsys.readouterr().out
     assert "end_to_end" in table and "camera-paced at 30 fps" in table and "→ pass" in table
 

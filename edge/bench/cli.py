@@ -24,6 +24,7 @@ import pydantic
 from edge.bench import budgets as budget_rules
 from edge.bench import compare, environment, report
 from edge.bench.harness import Scenario, run
+from edge.bench.markdown import markdown
 from edge.bench.sources import ScheduledCamera, recording_bank, sim_bank
 from edge.config import ConfigError, DaemonConfig, load_config
 from engines.runtime.base import EngineError
@@ -80,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("output and budgets")
     g.add_argument("--json", help="write the report (schema edge/schema/bench.v1.schema.json) here")
     g.add_argument("--csv", help="write one row per measured frame here")
+    g.add_argument("--markdown", help="write the report as Markdown here (for a README performance section)")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on a terminal, for runs of 10 s or more)")
     g.add_argument("--assert-p99-ms", type=float, help="fail unless end-to-end p99 ≤ this")
@@ -177,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table(doc))
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=2))
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(doc))
     report.validate(doc)  # after writing: a schema bug must not lose a measurement
     return 0 if doc["passed"] else EXIT_BUDGET_MISSED
 
