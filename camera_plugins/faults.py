@@ -204,7 +204,7 @@ class FaultInjectingCamera(CameraPlugin):
     def describe(self) -> CameraDescription:
         inner = self.camera.describe()
         plan = [f.model_dump(mode="json") for f in self.options.plan]
-        return dataclasses.replace(inner, plugin=f"faults({inner.plugin})", extra={**inner.extra, "faults": plan})
+        return dataclasses.replace(inner, plugin=self.name, extra={**inner.extra, "wraps": inner.plugin, "faults": plan})
 
     def hardware_reset(self) -> bool:
         return self.camera.hardware_reset()

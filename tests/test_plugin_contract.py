@@ -21,6 +21,11 @@ def _sim_camera(tmp_path: Path) -> CameraPlugin:
     return create_camera("sim", "contract", {"paced": False})
 
 
+def _faults_camera(tmp_path: Path) -> CameraPlugin:
+    """The fault injector around the simulator, with an empty plan: it must pass everything through."""
+    return create_camera("faults", "contract", {"camera": "sim", "options": {"paced": False}})
+
+
 def _replay_camera(tmp_path: Path) -> CameraPlugin:
     """A recording of the simulator made here, played back as fast as it decodes."""
     source = create_camera("sim", "recorded", {"paced": False})
@@ -54,6 +59,7 @@ FACTORIES: dict[str, Callable[[Path], CameraPlugin]] = {
     "replay": _replay_camera,
     "sr300": _sr300_camera,
     "dcam710": _dcam710_camera,
+    "faults": _faults_camera,
 }
 
 
