@@ -16,9 +16,10 @@ averages away per-pixel sensor noise but keeps the scene's structure): its luma 
 have a mean of at least ``dark_mean_luma`` and a standard deviation (RMS contrast) of at least
 ``dark_min_contrast``, both on the 0–255 scale. Measured on the simulator (both cameras,
 ``tests/test_detection_modality.py``): normal light gives a mean of 81–101 and a contrast of
-18–40, low light a mean of 10–12 and a contrast of 2.6–3.9; the defaults (40 and 10) sit
-between with a wide margin on both sides. A real camera's auto-exposure lifts a night image's
-mean at the cost of noise: check the thresholds against a night recording of the site.
+18–40, low light (a night scene: faces at 1–4 DN) a mean of 2.9–3.2 and a contrast of
+0.7–0.8; the defaults (40 and 10) sit between with a wide margin on both sides. A real
+camera's auto-exposure lifts a night image's mean at the cost of noise: check the thresholds
+against a night recording of the site.
 """
 
 from __future__ import annotations
