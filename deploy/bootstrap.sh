@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian/Ubuntu checkout to a running product or a test run.
 #
-#   bash deploy/bootstrap.sh demo   # install, then run the daemon on its embedded default (sim camera)
+#   bash deploy/bootstrap.sh demo   # install, then run the daemon on its embedded default (sim camera),
+#                                   # printing decisions as they are published (Ctrl-C stops it)
 #   bash deploy/bootstrap.sh test   # install with training and test extras, then run the test suite
 #
 # It installs the system packages it needs (apt, as root or through sudo), creates ./.venv and
@@ -38,6 +39,6 @@ fi
 .venv/bin/python -m pip install -q -e ".[${extras}]"
 
 case "$mode" in
-  demo) exec .venv/bin/edge-sim "$@" ;;
+  demo) exec .venv/bin/edge-daemon run --foreground "$@" ;;
   test) exec .venv/bin/python -m pytest -m "not slow" "$@" ;;
 esac
