@@ -109,3 +109,23 @@ def test_curve_daemon_serves_the_allowed_client_only_and_logs_no_secret(model, r
 
 def _secret_of(path) -> bytes:
     return load_key_pair(path).secret
+
+
+def test_a_secret_key_readable_by_others_stops_the_daemon_with_78(model, recording, tmp_path):
+    keys = make_keyring(tmp_path / "keys")
+    keys.server_secret.chmod(0o644)
+    config = write_config(tmp_path / "edge.toml", model, free_tcp_endpoint(), free_tcp_endpoint(),
+                          replay_camera("cam1", recording))
+    config.write_text(config.read_text().replace("linger_ms = 100\n", (
+        f"linger_ms = 100\ncurve = true\ncurve_secret_key = {str(keys.server_secret)!r}\n"
+        f"allowed_clients_dir = {str(keys.clients_dir)!r}\n")))
+    result = run_daemon("run", "--config", str(config), timeout_s=120)
+    assert result.returncode == 78, result.stderr[-2000:]
+    assert "publish security" in result.stderr and "chmod 600" in result.stderr
+    assert _secret_of_unchecked(keys.server_secret) not in result.stderr
+
+
+def _secret_of_unchecked(path) -> str:
+    """The secret as text, read without the mode check (the test loosened the mode itself)."""
+    line = next(line for line in path.read_text().splitlines() if "secret-key" in line)
+    return line.split("=", 1)[1].strip().strip('"')
