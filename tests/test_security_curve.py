@@ -138,3 +138,17 @@ def test_server_secret_comes_from_the_systemd_credential(keys, tmp_path):
     assert server.keys.public == CurveClientKeys.from_files(keys.server_public, keys.server_secret).server_public
     with pytest.raises(ValueError, match="CREDENTIALS_DIRECTORY is not set"):
         CurveServer.from_files("", str(keys.clients_dir), environ={})
+
+
+def test_a_bad_key_added_later_is_reported_once_and_the_list_kept(keys, caplog):
+    from edge.security.curve import CurveServer
+    server = CurveServer.from_files(str(keys.server_secret), str(keys.clients_dir))
+    assert server.refresh_allowed_clients() is True
+    allowed_key = keys.allowed.client.public
+    assert server.callback("edge-fas", allowed_key) and not server.callback("edge-fas", keys.stranger.client.public)
+    (keys.clients_dir / "garbled.key").write_text("not a certificate\n")
+    with caplog.at_level("ERROR", logger="edge.security.curve"):
+        assert server.refresh_allowed_clients() is False
+        assert server.refresh_allowed_clients() is False
+    assert len([r for r in caplog.records if "garbled.key" in r.getMessage()]) == 1
+    assert server.callback("edge-fas", allowed_key), "a bad file lost the allowed clients"

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 CREDENTIAL_NAME = "curve-server.key_secret"
 #: ZAP domain of the daemon's sockets (one allow-list covers the XPUB and the snapshot ROUTER).
 ZAP_DOMAIN = "edge-fas"
+#: Directory stamp standing for "could not stat it".
+_UNREADABLE = -1
 
 
 def server_secret_path(configured: str, environ: Mapping[str, str] | None = None) -> Path:
@@ -101,8 +103,14 @@ class CurveServer:
         first = self._directory_stamp is None
         try:
             stamp = self.allowed_clients_dir.stat().st_mtime_ns
-            if stamp == self._directory_stamp:
-                return False
+        except OSError:
+            stamp = _UNREADABLE
+        if stamp == self._directory_stamp:
+            return False
+        self._directory_stamp = stamp  # a problem is reported once per change, not at every poll
+        try:
+            if stamp == _UNREADABLE:
+                raise KeyFileError("the directory is gone or unreadable")
             allowed = frozenset(load_public_key(path)
                                 for path in sorted(self.allowed_clients_dir.glob(f"*{PUBLIC_SUFFIX}")))
         except (OSError, KeyFileError) as error:
@@ -112,7 +120,6 @@ class CurveServer:
                 raise KeyFileError(message) from None
             log.error("%s; keeping the previous list", message)
             return False
-        self._directory_stamp = stamp
         self._allowed = allowed
         if not allowed:
             log.warning("no client keys in %s: no subscriber can connect until one is added (edge-keys allow)",
