@@ -29,7 +29,7 @@ def _problems(text: str) -> str:
 def test_embedded_default_and_deploy_example_are_valid():
     default = load_config()
     assert [(c.id, c.plugin) for c in default.cameras] == [("cam1", "sim")]
-    assert default.engine.backend == "auto" and default.model_path().name == "afa.onnx"
+    assert default.engine.backend == "auto" and default.model_path().name == "afa_sim.onnx"
     assert default.publish.endpoints[0].startswith("tcp://127.0.0.1:")
     example = load_config(REPO / "deploy" / "edge.example.toml")
     assert example.cameras[0].plugin_options().scenario == "demo"
