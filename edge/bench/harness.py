@@ -80,6 +80,19 @@ def _wall_to_monotonic(cameras: dict[str, CameraPlugin]) -> Callable[[str, int],
     return convert
 
 
+def _drain(recorder: Recorder, camera_ids: list[str], window_end_ns: int, timeout_s: float = 10.0) -> None:
+    """Wait until every camera has a decision on a frame scheduled after the window.
+
+    Only then has every frame of the window been answered (by itself or a newer frame), so a
+    pipeline running late at the end is charged its full delay instead of being cut off."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        answered = {r.camera_id for r in recorder.published() if r.scheduled_ns >= window_end_ns}
+        if answered >= set(camera_ids):
+            return
+        time.sleep(0.02)
+
+
 def run(config: DaemonConfig, cameras: dict[str, CameraPlugin], scenario: Scenario,
         progress: Callable[[float], None] | None = None) -> RunResult:
     """Run the pipeline on ``cameras`` (id → plugin) and return what was recorded in the window."""
@@ -130,8 +143,7 @@ def run(config: DaemonConfig, cameras: dict[str, CameraPlugin], scenario: Scenar
         window_end_ns = time.monotonic_ns()
         cpu_end = resources.snapshot()
         end = _counters(cameras, captures, slots, worker, queue, publisher)
-        # Frames scheduled before the end may still be on their way: let them finish.
-        time.sleep(min(1.0, 0.2 + 4 / scenario.fps))
+        _drain(recorder, list(cameras), window_end_ns)
     finally:
         for capture in captures.values():
             capture.stop()
