@@ -12,6 +12,8 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from engines.runtime.base import file_sha256
+
 
 class WeightsError(RuntimeError):
     """A weights file is missing or is not the file we pinned."""
@@ -54,14 +56,6 @@ MTCNN_ONET = PackagedWeights(
 )
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def locate(weights: PackagedWeights) -> Path:
     """Path of the packaged file, or a WeightsError naming the package to install."""
     spec = importlib.util.find_spec(weights.module)
@@ -82,7 +76,7 @@ def locate(weights: PackagedWeights) -> Path:
 def verified_path(weights: PackagedWeights, path: Path | None = None) -> Path:
     """Locate (or take) the file and check its sha256 before anyone loads it."""
     path = Path(path) if path is not None else locate(weights)
-    actual = sha256_of(path)
+    actual = file_sha256(path)
     if actual != weights.sha256:
         raise WeightsError(
             f"{path}: sha256 {actual} is not the pinned {weights.sha256} of "
