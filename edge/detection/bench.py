@@ -4,9 +4,9 @@
 
 Frames come from the simulator (normal light, faces at 0.8–1.1 m). Each detector is built once,
 warmed up on the frame (excluded), then timed over ``--runs`` calls on the same frame, in
-wall time (``perf_counter``) and in process CPU time (``process_time``; on a shared machine
-the CPU time is the steadier figure, and above the wall time when the runtime uses several
-threads). Reported: median, p90 and min per call, and how many faces the detector found.
+wall time (``perf_counter``), in process CPU time (``process_time``: all threads, above the
+wall time when the runtime uses several) and in the calling thread's CPU time (``thread_time``:
+the whole cost with ``--threads 1``; on a shared, loaded machine the steadiest figure). Reported: median, p90 and min per call, and how many faces the detector found.
 The last rows time the whole ``FaceFinder.find`` (policy ``auto``, filters, tracker) with YuNet,
 on the full frame and with ``max_detection_width_px = 320`` (the image halved before detection).
 """
@@ -49,17 +49,19 @@ def bench_frames(camera: str) -> dict[int, object]:
 def time_calls(call, runs: int, warmup: int = 3) -> dict[str, float]:
     for _ in range(warmup):
         call()
-    wall_ms, cpu_ms = [], []
+    wall_ms, cpu_ms, thread_ms = [], [], []
     for _ in range(runs):
-        w0, c0 = time.perf_counter(), time.process_time()
+        w0, c0, t0 = time.perf_counter(), time.process_time(), time.thread_time()
         call()
         wall_ms.append((time.perf_counter() - w0) * 1e3)
         cpu_ms.append((time.process_time() - c0) * 1e3)
+        thread_ms.append((time.thread_time() - t0) * 1e3)
     return {
         "wall_median_ms": statistics.median(wall_ms),
         "wall_p90_ms": float(np.percentile(wall_ms, 90)),
         "wall_min_ms": min(wall_ms),
         "cpu_median_ms": statistics.median(cpu_ms),
+        "thread_cpu_median_ms": statistics.median(thread_ms),
         "runs": runs,
     }
 
@@ -104,10 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(args.camera, args.runs, args.threads)
     print(f"face detection, 640×480 {args.camera} simulator frames, {args.runs} runs per row, "
           f"threads {args.threads or 'default'}")
-    print(f"{'what':32} {'faces':>5} {'found':>5} {'median ms':>10} {'p90 ms':>8} {'min ms':>7} {'cpu ms':>7}")
+    print(f"{'what':32} {'faces':>5} {'found':>5} {'median ms':>10} {'p90 ms':>8} {'min ms':>7} {'cpu ms':>7} {'thread ms':>9}")
     for r in rows:
         print(f"{r['what']:32} {r['faces']:>5} {r['found']:>5} {r['wall_median_ms']:>10.2f} "
-              f"{r['wall_p90_ms']:>8.2f} {r['wall_min_ms']:>7.2f} {r['cpu_median_ms']:>7.2f}")
+              f"{r['wall_p90_ms']:>8.2f} {r['wall_min_ms']:>7.2f} {r['cpu_median_ms']:>7.2f} {r['thread_cpu_median_ms']:>9.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"schema": "edge.detection.bench/1", "environment": environment(), "threads": args.threads,
