@@ -9,8 +9,8 @@
    model on the validation set at the target APCER, applied unchanged to the held-out test set,
    and written into the sidecar with the uncertain band; the report and the ROC go beside it.
 
-Width 0.125 (293 k parameters) is the one whose ONNX Runtime CPU inference of a batch of 4 came
-nearest 5 ms here (``engines.experiments.inference_time``; 0.25 took three times longer). The
+Width 0.125 (293 k parameters): ONNX Runtime CPU inference of a batch of 4 took 3.6 ms median
+with one intra-op thread here, width 0.25 about 17 ms (``engines.experiments.inference_time``). The
 budget, 8 epochs of 33 steps at batch 64 (one cosine cycle), is ~2 minutes of one core's CPU time; wall time
 depends on what else the machine runs.
 """
