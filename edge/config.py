@@ -98,7 +98,7 @@ class EngineConfig(_Section):
     #: Model artefact; relative paths are relative to the configuration file. Empty = shipped model.
     model: str = ""
     #: Intra-op threads of the inference backend.
-    threads: int = pydantic.Field(default=2, ge=1, le=256)
+    threads: int = pydantic.Field(default=1, ge=1, le=256)
     #: Most faces in one engine call (all cameras together); larger batches are split.
     #: For TensorRT it is also the optimisation profile's largest batch.
     batch_limit: int = pydantic.Field(default=16, ge=1, le=1024)
