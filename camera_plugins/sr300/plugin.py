@@ -100,6 +100,10 @@ class SR300Camera(CameraPlugin):
         config.enable_stream(rs.stream.color, colour_width, colour_height, rs.format.bgr8, o.fps)
         pipeline = rs.pipeline()
         try:
+            # Resolving finds the device and the stream profiles without streaming, so a wrong
+            # device is refused before the pipeline starts: stopping a just-started playback
+            # pipeline races its reader thread and can crash librealsense 2.54.
+            self._check_device(rs, config.resolve(rs.pipeline_wrapper(pipeline)).get_device())
             profile = pipeline.start(config)
         except RuntimeError as e:
             raise CameraUnsupported(
@@ -108,7 +112,6 @@ class SR300Camera(CameraPlugin):
         self._pipeline = pipeline
         device = profile.get_device()
         try:
-            self._check_device(rs, device)
             if device.is_playback():
                 self._playback = device.as_playback()
                 self._playback.set_real_time(o.playback_real_time)
