@@ -84,7 +84,18 @@ def test_progress_watchdog_pings_only_when_both_counters_advanced(tmp_path):
     assert not ProgressWatchdog(Notifier({}), period_s=None).poll(10, 10)
 
 
-def test_logging_goes_to_stderr_outside_systemd_and_reload_replaces_the_handler(capsys):
+@pytest.fixture
+def restored_root_logger():
+    """configure_logging installs a handler on pytest's captured stderr: take it off afterwards,
+    or later tests log into a closed stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_logging_goes_to_stderr_outside_systemd_and_reload_replaces_the_handler(capsys, restored_root_logger):
     assert configure_logging("INFO", journal="auto") == "stderr"
     assert configure_logging("DEBUG", journal="never") == "stderr"
     ours = [h for h in logging.getLogger().handlers if getattr(h, "_edge_handler", False)]
