@@ -16,6 +16,7 @@ from edge.pipeline.capture import CaptureThread
 from edge.pipeline.slot import LatestFrameSlots
 from edge.recording import RecordingWriter
 from tests._recording_fixtures import DESCRIPTION, synthetic_frame
+from tests._waiting import wait_for
 
 PERIOD_NS = 20_000_000  # 50 fps keeps the test short
 
@@ -43,15 +44,6 @@ def _capture(path, **kwargs):
     return thread, slots, camera
 
 
-def _wait_for(condition, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 def test_frames_flow_into_the_slot_and_stop_closes_the_camera(recording):
     thread, slots, camera = _capture(recording)
     thread.start()
@@ -60,7 +52,7 @@ def test_frames_flow_into_the_slot_and_stop_closes_the_camera(recording):
     assert set(got) == {"cam1"}
     frame = got["cam1"]
     assert frame.frameset.camera_id == "cam1" and frame.capture_wait_ms >= 0.0
-    assert _wait_for(lambda: thread.frames >= 5)
+    assert wait_for(lambda: thread.frames >= 5)
     assert thread.state is CameraState.STREAMING
     start = time.monotonic()
     thread.stop()
@@ -74,7 +66,7 @@ def test_frames_flow_into_the_slot_and_stop_closes_the_camera(recording):
 def test_end_of_recording_is_a_disconnect_and_the_thread_reconnects(recording):
     thread, slots, _ = _capture(recording)
     thread.start()
-    assert _wait_for(lambda: thread.reconnects >= 1 and thread.frames > 10)
+    assert wait_for(lambda: thread.reconnects >= 1 and thread.frames > 10)
     thread.stop()
     thread.join(2.0)
     assert thread.error is None
@@ -83,9 +75,9 @@ def test_end_of_recording_is_a_disconnect_and_the_thread_reconnects(recording):
 def test_a_vanished_camera_is_retried_with_back_off_not_a_busy_loop(recording, caplog):
     thread, slots, _ = _capture(recording)
     thread.start()
-    assert _wait_for(lambda: thread.frames >= 2)
+    assert wait_for(lambda: thread.frames >= 2)
     recording.rename(recording.with_name("unplugged"))  # atomic: the camera is simply gone
-    assert _wait_for(lambda: thread.state is CameraState.RECONNECTING)
+    assert wait_for(lambda: thread.state is CameraState.RECONNECTING)
     frames = thread.frames
     cpu_before = time.process_time()
     time.sleep(1.0)

@@ -4,7 +4,6 @@ and a camera that stays away ends the thread so that the service manager restart
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from edge.messages import CameraState
 from edge.pipeline.capture import CameraRecoveryExhausted, CaptureThread
 from edge.pipeline.slot import LatestFrameSlots
 from tests._vzense_fake import FakeControl, compile_fake, fake_camera, write_fake_frames
+from tests._waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -38,25 +38,16 @@ def _capture(sdk, **ladder):
     return thread
 
 
-def _wait_for(condition, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 def test_an_unplugged_camera_is_reopened_when_it_is_back(sdk):
     thread = _capture(sdk)
     FakeControl(sdk).unplug_after(5, 300)
     thread.start()
     try:
-        assert _wait_for(lambda: thread.state is CameraState.RECONNECTING)
+        assert wait_for(lambda: thread.state is CameraState.RECONNECTING)
         assert thread.recovery_step == "reopen"
-        assert _wait_for(lambda: thread.reconnects == 1 and thread.state is CameraState.STREAMING)
+        assert wait_for(lambda: thread.reconnects == 1 and thread.state is CameraState.STREAMING)
         frames = thread.frames
-        assert _wait_for(lambda: thread.frames > frames + 3)
+        assert wait_for(lambda: thread.frames > frames + 3)
         assert thread.recovery_step == "" and thread.error is None
     finally:
         thread.stop()
@@ -68,13 +59,13 @@ def test_timeouts_in_a_row_escalate_from_retry_to_reopen(sdk):
     thread = _capture(sdk, timeouts_before_reopen=3)
     thread.start()
     try:
-        assert _wait_for(lambda: thread.frames >= 2)
+        assert wait_for(lambda: thread.frames >= 2)
         FakeControl(sdk).stall(30)  # 30 × 20 ms of -11: more than three 0.1 s reads
-        assert _wait_for(lambda: thread.timeouts >= 1)
-        assert _wait_for(lambda: thread.reconnects >= 1)
+        assert wait_for(lambda: thread.timeouts >= 1)
+        assert wait_for(lambda: thread.reconnects >= 1)
         assert thread.timeouts >= 3
         frames = thread.frames
-        assert _wait_for(lambda: thread.frames > frames + 3)
+        assert wait_for(lambda: thread.frames > frames + 3)
     finally:
         thread.stop()
         thread.join(2.0)

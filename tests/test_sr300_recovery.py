@@ -4,7 +4,6 @@ has no hardware to reset."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -12,20 +11,12 @@ from camera_plugins.registry import create_camera
 from edge.pipeline.capture import CaptureThread
 from edge.pipeline.slot import LatestFrameSlots
 from tests._rs_recording import render_sim_frames, write_sr300_recording
+from tests._waiting import wait_for
 
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory):
     return write_sr300_recording(tmp_path_factory.mktemp("sr300") / "short.bag", render_sim_frames(3))
-
-
-def _wait_for(condition, timeout_s=10.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_the_end_of_a_recording_is_a_disconnect_and_the_thread_reopens(recording):
@@ -34,7 +25,7 @@ def test_the_end_of_a_recording_is_a_disconnect_and_the_thread_reopens(recording
     thread = CaptureThread("cam1", camera, slots, read_timeout_s=0.5, backoff_initial_s=0.05, backoff_max_s=0.1)
     thread.start()
     try:
-        assert _wait_for(lambda: thread.reconnects >= 2)
+        assert wait_for(lambda: thread.reconnects >= 2, timeout_s=10.0)
         assert thread.frames >= 3 * 2  # every pass delivered its frames again
         assert thread.error is None and thread.is_alive()
         assert slots.take_all(2.0)["cam1"].frameset.camera_id == "cam1"
