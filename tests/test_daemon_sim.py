@@ -27,13 +27,16 @@ def test_sim_faces_are_scored_decided_and_snapshotted(model, tmp_path):
     config = write_config(tmp_path / "edge.toml", model, pub, snap, sim_camera(scenario="random"),
                           extra="[decision]\nexpiry_ms = 5000\n")
     daemon = start_daemon(config)
-    face_decisions = []
+    face_decisions, statuses = [], 0
     try:
-        with Subscriber([pub], kinds=[MessageKind.DECISION], expiry_grace_ms=10_000) as subscriber:
+        with Subscriber([pub], expiry_grace_ms=10_000) as subscriber:
             deadline = time.monotonic() + 60.0
-            while len(face_decisions) < 10 and time.monotonic() < deadline:
+            # Until a status went out too (once a second): only then can the snapshot hold one.
+            while (len(face_decisions) < 10 or not statuses) and time.monotonic() < deadline:
                 message = subscriber.receive(timeout_ms=200)
-                if isinstance(message, Accepted) and message.body.faces:
+                if isinstance(message, Accepted) and message.kind is MessageKind.STATUS:
+                    statuses += 1
+                elif isinstance(message, Accepted) and message.body.faces:
                     face_decisions.append(message.body)
         with Subscriber([pub], snapshot_endpoints=[snap], expiry_grace_ms=10_000) as late:
             snapshot = late.snapshot(timeout_ms=3000)
