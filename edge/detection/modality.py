@@ -55,12 +55,13 @@ class ModalitySettings(pydantic.BaseModel):
     #: YuNet 0.87, MTCNN 0.60; gain 2 — 0.82 and 0.87; gain 8 — 0.60 and 0.95 (more gain
     #: amplifies the 8-bit SR300's noise, which YuNet dislikes). 2 serves both.
     ir_max_gain: float = pydantic.Field(2.0, ge=1.0)
-    #: Wider images are shrunk to this width before detection and the boxes scaled back: a
-    #: 1920×1080 colour frame costs YuNet about six times a 640×480 one, and faces in the
-    #: working range stay well above the detectors' minimum size. 0 = always full size.
-    #: Also a speed knob at 640×480: measured on 80 simulator frames (0.4–1.2 m, live and
-    #: attacks), YuNet found 80/80 at 640 and 480, 77/80 at 320 for 0.28× the CPU time.
-    max_detection_width_px: int = pydantic.Field(640, ge=0)
+    #: Wider images are shrunk to this width before detection and the boxes scaled back: the
+    #: detectors' cost grows with the pixel count, and faces in the working range stay well above
+    #: their minimum size (a face at 1.2 m is ~38 px wide at 320 px). 0 = always full size.
+    #: Measured on 100 simulator frames per camera (0.4–1.2 m, live and the four attacks, seed 7):
+    #: YuNet found 100/100 at 640, 480, 400 and 320 px on both cameras, at 14, 9, 6 and 4 ms of
+    #: thread CPU per 640×480 frame; MTCNN is unchanged in recall and 3× faster at 320.
+    max_detection_width_px: int = pydantic.Field(320, ge=0)
 
 
 @dataclass(frozen=True)
