@@ -9,7 +9,8 @@ import pytest
 from edge.processing.spec import PreprocessSpec
 from engines.data.arrays import load_npz
 from engines.data.degrade import Degradation
-from engines.data.simulated import IDENTITY_POOLS, SimDatasetConfig, generate, main
+from camera_plugins.sim.scenarios import DEMO_ATTACKED, DEMO_SECOND, DEMO_SUBJECT
+from engines.data.simulated import DEMO_IDENTITIES_BELOW, IDENTITY_POOLS, SimDatasetConfig, generate, main
 
 SMALL = dict(samples=12, per_identity=6, workers=1, seed=11, split="val")
 
@@ -39,6 +40,14 @@ def test_subjects_come_from_the_splits_identity_pool(small_set):
     identities = {int(s.removeprefix("sim-")) for s in data.subject.tolist()}
     assert identities and all(low <= i < high for i in identities)
     assert len(identities) <= -(-SMALL["samples"] // SMALL["per_identity"])  # one identity per group
+
+
+def test_pools_are_disjoint_and_never_hold_the_demos_people():
+    """The daemon's end-to-end accuracy is measured on the scripted demo: its people are never
+    trained on, validated on or tested on."""
+    ranges = sorted(IDENTITY_POOLS.values())
+    assert all(a_high <= b_low for (_, a_high), (b_low, _) in zip(ranges, ranges[1:]))
+    assert max(DEMO_SUBJECT, DEMO_ATTACKED, DEMO_SECOND) < DEMO_IDENTITIES_BELOW <= ranges[0][0]
 
 
 def test_inputs_are_the_paper_degradation_of_the_clear_targets(small_set):

@@ -19,8 +19,8 @@ DATA_DIR = Path("build/sim_data")
 
 #: (split, scenes per camera model, seed, scenes per identity)
 SPLITS = {
-    "train": ("train", 1500, 101, 16),
-    "test": ("test", 160, 303, 8),
+    "train": ("train", 5000, 101, 16),
+    "test": ("test", 400, 303, 8),
 }
 VAL_FRACTION = 0.15
 VAL_SEED = 202
