@@ -7,6 +7,13 @@ configuration may override it. Scores within ``uncertain_band`` of the threshold
 valid depth, too small, too far) is ``not_enough_data``. Scores are averaged over the last
 ``smoothing_window_frames`` frames of the same track, so one noisy frame does not flip the state.
 
+One exception to not_enough_data, on by default (``no_depth_is_spoof``): a face the detector sees
+close enough that the depth camera must return depth from skin, but from whose box almost no
+depth comes back, is ``spoof`` without running the model. Skin scatters both cameras' near-IR
+(SR300 coded light, DCAM710 time of flight); a glossy screen mirrors it away
+(reference/cameras.md). Its ``live_score`` is 0, the rule's certainty, and it feeds the track's
+smoother like a model score.
+
 Tie rule (as in ``engines.metrics``): live iff score ≥ threshold. With a band b: live iff
 score ≥ t + b, spoof iff score < t − b, uncertain otherwise.
 """
@@ -36,6 +43,16 @@ class DecisionPolicy(pydantic.BaseModel):
     expiry_ms: int = pydantic.Field(default=500, gt=0, le=60_000)
     #: A track not seen for this many frames of its camera loses its smoothing history.
     forget_track_after_frames: int = pydantic.Field(default=30, ge=1)
+    #: The no-depth rule (module docstring): spoof when at most ``no_depth_max_fraction`` of the
+    #: face box has valid depth and the distance its size implies is within ``no_depth_within_mm``.
+    #: Live simulator faces keep ≥ 75 % of their box valid at 0.4–1.2 m; screens mostly 0 %.
+    no_depth_is_spoof: bool = True
+    no_depth_max_fraction: float = pydantic.Field(default=0.25, ge=0.0, lt=1.0)
+    no_depth_within_mm: float = pydantic.Field(default=1300.0, gt=0.0)
+
+    def no_depth_means_spoof(self, valid_depth_fraction: float, box_width_px: float, fx_px: float) -> bool:
+        return (self.no_depth_is_spoof and valid_depth_fraction <= self.no_depth_max_fraction
+                and implied_distance_mm(box_width_px, fx_px) <= self.no_depth_within_mm)
 
     @pydantic.field_validator("thresholds")
     @classmethod
@@ -47,6 +64,16 @@ class DecisionPolicy(pydantic.BaseModel):
                     "in [0, 1]"
                 )
         return value
+
+
+#: Median width of a frontal face's detector box (the simulator's heads, fitted to YuNet's boxes:
+#: 115–151 mm over yaw ±45°); adults measure about the same across the cheekbones.
+FACE_BOX_WIDTH_MM = 126.0
+
+
+def implied_distance_mm(box_width_px: float, fx_px: float) -> float:
+    """How far a face of the usual width is when its box is this wide (pinhole camera)."""
+    return fx_px * FACE_BOX_WIDTH_MM / max(box_width_px, 1e-6)
 
 
 @dataclass(frozen=True)
@@ -124,11 +151,14 @@ class Decider:
         )
 
     def decide(self, camera_id: str, camera_model: str, frame_index: int, track_id: int,
-               live_score: float | None, not_enough_data_reason: str = "") -> Verdict:
+               live_score: float | None, not_enough_data_reason: str = "", no_depth_return: bool = False) -> Verdict:
+        """``no_depth_return``: the caller found the no-depth rule's conditions (DecisionPolicy)."""
         threshold = self.threshold_for(camera_model)
         key = (camera_id, track_id)
         with self._lock:
             self._last_seen[key] = frame_index
+            if live_score is None and no_depth_return:
+                live_score, not_enough_data_reason = 0.0, ""
             if live_score is None:
                 return Verdict(FaceState.NOT_ENOUGH_DATA, None, None, threshold, 0,
                                not_enough_data_reason or "no usable face input")

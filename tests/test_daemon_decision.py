@@ -55,6 +55,21 @@ def test_not_enough_data_keeps_its_reason_and_does_not_feed_the_smoother():
     assert decider.decide("cam1", "sr300", 1, 1, 0.9).samples == 1
 
 
+def test_no_depth_rule_decides_spoof_only_for_a_near_face_with_almost_no_depth():
+    policy = DecisionPolicy()
+    fx = 600.0  # a 126-mm face is 126 px wide at 600 mm, 58 px at 1300 mm
+    assert policy.no_depth_means_spoof(0.0, 126.0, fx)
+    assert policy.no_depth_means_spoof(0.25, 126.0, fx)
+    assert not policy.no_depth_means_spoof(0.3, 126.0, fx)        # some depth: not enough data
+    assert not policy.no_depth_means_spoof(0.0, 50.0, fx)         # ~1.5 m: beyond the rule's reach
+    assert not DecisionPolicy(no_depth_is_spoof=False).no_depth_means_spoof(0.0, 126.0, fx)
+    decider = Decider(SIDECAR, 0.0, DecisionPolicy(smoothing_window_frames=3))
+    v = decider.decide("cam1", "sr300", 0, 1, None, "0% of the face box has valid depth", no_depth_return=True)
+    assert v.state is FaceState.SPOOF and v.live_score == 0.0 and v.reason == ""
+    # It is evidence like a score: the track's smoother averages it with the model's next scores.
+    assert decider.decide("cam1", "sr300", 1, 1, 0.9).smoothed_score == pytest.approx(0.45)
+
+
 def test_stale_tracks_are_forgotten_per_camera():
     decider = Decider(SIDECAR, 0.0, DecisionPolicy(forget_track_after_frames=5))
     decider.decide("cam1", "sr300", 0, 1, 0.9)

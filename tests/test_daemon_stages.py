@@ -104,14 +104,18 @@ def test_aligned_depth_skips_registration(frames):
     assert plan.faces and plan.faces[0].face_input is not None
 
 
-def test_a_face_without_depth_is_not_enough_data(frames, engine):
+def test_a_near_face_without_depth_is_spoof_by_the_no_depth_rule_else_not_enough_data(frames, engine):
     fs = frames["one"]
     no_depth = dataclasses.replace(fs, depth_raw=np.zeros_like(fs.depth_raw))
     plan = _plan(no_depth)
     assert plan.faces and plan.faces[0].face_input is None
-    assert "valid depth" in plan.faces[0].reason
+    assert "valid depth" in plan.faces[0].reason and plan.faces[0].valid_depth_fraction == 0.0
     score_faces([plan], engine)
     decide(plan, Decider({"default": 0.5}, 0.0))
+    (face,) = decision_message(plan, MODEL, BACKEND, 0.5, expiry_ms=500).faces
+    assert face.state is FaceState.SPOOF and face.live_score == 0.0
+
+    decide(plan, Decider({"default": 0.5}, 0.0, DecisionPolicy(no_depth_is_spoof=False)))
     (face,) = decision_message(plan, MODEL, BACKEND, 0.5, expiry_ms=500).faces
     assert face.state is FaceState.NOT_ENOUGH_DATA and face.live_score is None
 

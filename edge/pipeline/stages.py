@@ -59,6 +59,8 @@ class FaceWork:
     face_input: FaceInput | None = None
     #: Why this face gets no score (not_enough_data); empty when it is scored.
     reason: str = ""
+    #: Share of the face box with valid depth, when preprocessing refused the face for it.
+    valid_depth_fraction: float | None = None
     live_score: float | None = None
     verdict: Verdict | None = None
 
@@ -111,6 +113,14 @@ def prepare_inputs(plan: FramePlan, spec: PreprocessSpec) -> None:
                 face.face_input = prepared
             else:
                 face.reason = prepared.reason
+                if _box_inside(face.tracked.box_xyxy_px, plan.frameset.colour_bgr.shape):
+                    face.valid_depth_fraction = prepared.valid_depth_fraction
+
+
+def _box_inside(box_xyxy_px, image_shape) -> bool:
+    """The whole box lies on the image (a depth fraction of 0 then means no depth, not no pixels)."""
+    x1, y1, x2, y2 = box_xyxy_px
+    return x1 >= 0 and y1 >= 0 and x2 <= image_shape[1] and y2 <= image_shape[0]
 
 
 def score_faces(plans: list[FramePlan], engine: Engine) -> None:
@@ -130,10 +140,14 @@ def score_faces(plans: list[FramePlan], engine: Engine) -> None:
 
 def decide(plan: FramePlan, decider: Decider) -> None:
     fs = plan.frameset
+    policy = decider.policy
     with plan.timings.stage("decision"):
         for face in plan.faces:
+            x1, _, x2, _ = face.tracked.box_xyxy_px
+            no_depth = face.valid_depth_fraction is not None and policy.no_depth_means_spoof(
+                face.valid_depth_fraction, x2 - x1, fs.colour_intrinsics.fx_px)
             face.verdict = decider.decide(fs.camera_id, plan.camera.threshold_model, fs.frame_index,
-                                          face.tracked.track_id, face.live_score, face.reason)
+                                          face.tracked.track_id, face.live_score, face.reason, no_depth)
         decider.end_frame(fs.camera_id, fs.frame_index)
 
 
@@ -149,7 +163,7 @@ def decision_message(plan: FramePlan, model: ModelInfo, backend: BackendInfo, th
             track_id=face.tracked.track_id,
             box=BoxPx(x_px=x1, y_px=y1, width_px=max(x2 - x1, 1e-3), height_px=max(y2 - y1, 1e-3)),
             detector_score=min(max(face.tracked.score, 0.0), 1.0),
-            live_score=face.live_score,
+            live_score=face.verdict.live_score,
             state=face.verdict.state.value,
             modality=face.tracked.modality,
             latency_ms=latency,
