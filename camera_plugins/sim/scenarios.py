@@ -2,8 +2,9 @@
 
 The demo follows the paper's acquisition (section III-D) as a one-minute story: an empty room;
 a person walks in and stays, swinging the head; the four attacks are presented one after the
-other (colour print, black-and-white print, screen, 3D mask); two people at once; the lights
-go low. It loops. Everything is a pure function of time, so frame k is always the same.
+other (colour print, black-and-white print, screen, 3D mask), each after the room was empty for
+``DEMO_STEP_IN_S`` (the attacker steps in: no face turns into another in place, so a tracker
+ends one track before the next begins); two people at once; the lights go low. It loops. Everything is a pure function of time, so frame k is always the same.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ DEMO_LENGTH_S = 60.0
 DEMO_SUBJECT = 11
 DEMO_ATTACKED = 23
 DEMO_SECOND = 37
+#: Seconds of empty room at the start of each attack part.
+DEMO_STEP_IN_S = 1.5
 
 
 def demo_part(t_s: float) -> tuple[str, float]:
@@ -69,6 +72,8 @@ def demo_scene(frame_index: int, fps: float = 30.0) -> Scene:
         face = FaceSpec(Presentation.LIVE, DEMO_SUBJECT, distance, (0.5, 0.45), **_sway(loop_t, 28, 10, 8))
         return Scene((face,), Lighting.LOW if part == "low_light" else Lighting.NORMAL)
     if part in ("print_colour", "print_bw", "screen", "mask_3d"):
+        if dt < DEMO_STEP_IN_S:
+            return Scene()
         distance = 650.0 + 150.0 * math.sin(2 * math.pi * dt / 7.0)
         wobble = _sway(loop_t, 15, 8, 6)
         bend = 18.0 if part == "print_colour" else 0.0
@@ -84,7 +89,7 @@ def demo_scene(frame_index: int, fps: float = 30.0) -> Scene:
 
 def demo_warm_up_scenes(fps: float = 30.0) -> list[Scene]:
     """One scene from each part of the demo: rendering them builds every identity and prop it uses."""
-    return [demo_scene(round((start + 0.5) * fps), fps) for start, _ in DEMO_TIMELINE]
+    return [demo_scene(round((start + DEMO_STEP_IN_S + 0.5) * fps), fps) for start, _ in DEMO_TIMELINE]
 
 
 def random_scene(rng: np.random.Generator, presentations: tuple[str, ...] | None = None,
