@@ -88,7 +88,8 @@ def reference_prepare_face(fs: FrameSet, box, spec: PreprocessSpec, registration
     depth_and_ir = np.dstack([fill_and_quantise(depth, rng), np.where(depth > 0, ir, ir_fill).astype(np.uint8)])
 
     area = lambda image, size: cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)  # noqa: E731
-    targets = [area(cut(fs.colour_bgr, crop, replicate_edges=True), spec.target_size_px), area(depth_and_ir, spec.target_size_px)]
+    colour = cut(fs.colour_bgr, crop, replicate_edges=True)
+    targets = [area(colour, spec.target_size_px), area(depth_and_ir, spec.target_size_px)]
     kernel = (spec.blur_kernel_px, spec.blur_kernel_px)
     degraded = [cv2.GaussianBlur(area(t, spec.input_size_px), kernel, spec.blur_sigma_px) for t in targets]
     planes = {"b": 0, "g": 1, "r": 2}

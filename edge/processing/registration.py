@@ -41,10 +41,11 @@ from edge.processing.geometry import (
     pixel_rays,
     rational_coefficients,
 )
+from edge.processing.region_kernel import MASKED_FOOTPRINT_SIDES_PX, read_keys, register_region_keys
 from edge.processing.registration_kernel import (
     lens_parameters,
-    nearest_valid_depth_raw,
     register_window,
+    valid_depth_span_raw,
     window_in_depth,
 )
 
@@ -89,6 +90,7 @@ class DepthRegistration:
         self._corner_rays = np.ascontiguousarray(np.moveaxis(rays, 2, 0), dtype=np.float32)
         self._t_mm = depth_to_colour.translation_vector_mm().astype(np.float32)
         self._min_rotated_rz = float(self._corner_rays[2].min())
+        self._max_rotated_rz = float(self._corner_rays[2].max())
         self._rotation = rotation
         self._t64_mm = depth_to_colour.translation_vector_mm()
         self._colour_lens = lens_parameters(colour_intrinsics)
@@ -102,6 +104,12 @@ class DepthRegistration:
                 "here has one); give the colour lens as brown_conrady or rational_8"
             )
         self._lens = rational_coefficients(c).astype(np.float32)
+        self._distorted = has_distortion(c)
+        # A depth pixel's footprint spans about colour/depth focal length colour pixels a side
+        # (+1: its ends fall on whole pixels); region() updates squares of that side.
+        magnification = max(c.fx_px, c.fy_px) / min(depth_intrinsics.fx_px, depth_intrinsics.fy_px)
+        side = math.ceil(magnification) + 1
+        self._footprint_px = next((s for s in MASKED_FOOTPRINT_SIDES_PX if s >= side), MASKED_FOOTPRINT_SIDES_PX[-1])
 
     @classmethod
     def from_frameset(cls, frameset: FrameSet, min_depth_mm: float = 100.0) -> DepthRegistration:
@@ -129,13 +137,16 @@ class DepthRegistration:
         window = self.colour_window(box_xyxy_colour_px)
         self._check_inputs(depth_raw, depth_scale_mm, ir)
         # Any depth pixel that can land in the window lies in the window mapped back for depths
-        # from min_depth_mm on; its nearest valid depth then narrows the depth range, and so
-        # the window, to what is really there (exact, and 2–5× fewer pixels for a face).
+        # from min_depth_mm on; its nearest and farthest valid depth then narrow the depth
+        # range, and so the window, to what is really there (exact, and 2–5× fewer pixels).
         candidates = self.depth_window(window, self.min_depth_mm)
-        nearest_mm = nearest_valid_depth_raw(depth_raw, candidates) * float(depth_scale_mm)
-        return self._register(
-            depth_raw, depth_scale_mm, ir, window, self.depth_window(window, max(nearest_mm, self.min_depth_mm))
-        )
+        nearest_raw, farthest_raw = valid_depth_span_raw(depth_raw, candidates)
+        scale = float(depth_scale_mm)
+        if farthest_raw * scale < self.min_depth_mm:
+            depth_window = (0, 0, 0, 0)  # no valid depth can land in the window
+        else:
+            depth_window = self.depth_window(window, max(nearest_raw * scale, self.min_depth_mm), farthest_raw * scale)
+        return self._register_region(depth_raw, scale, ir, window, depth_window)
 
     def colour_axis_depth_mm(self, registered: RegisteredDepth) -> np.ndarray:
         """The colour camera's Z of the points a registration shows (0 stays 0).
@@ -167,13 +178,17 @@ class DepthRegistration:
             )
         return (x0, y0, x1, y1)
 
-    def depth_window(self, colour_window: tuple[int, int, int, int], nearest_mm: float) -> tuple[int, int, int, int]:
-        """Depth pixels (x0, y0, x1, y1; exclusive ends) at depth ≥ nearest_mm that can land in
-        a colour window: the window's outline mapped back at that depth and at infinity."""
-        # The colour-frame Z of a point at depth-frame z is z·(R·ray)_z + t_z ≥ z·min(R·ray)_z + t_z.
+    def depth_window(
+        self, colour_window: tuple[int, int, int, int], nearest_mm: float, farthest_mm: float = math.inf
+    ) -> tuple[int, int, int, int]:
+        """Depth pixels (x0, y0, x1, y1; exclusive ends) at depths nearest_mm … farthest_mm
+        that can land in a colour window: the window's outline mapped back at both depths."""
+        # The colour-frame Z of a point at depth-frame z is z·(R·ray)_z + t_z, which lies
+        # between z·min(R·ray)_z + t_z and z·max(R·ray)_z + t_z.
         near_colour_mm = max(nearest_mm * self._min_rotated_rz + float(self._t_mm[2]), 1.0)
+        far_colour_mm = max(farthest_mm * self._max_rotated_rz + float(self._t_mm[2]), near_colour_mm)
         return window_in_depth(
-            colour_window, near_colour_mm, self._colour_lens, self._rotation, self._t64_mm,
+            colour_window, near_colour_mm, far_colour_mm, self._colour_lens, self._rotation, self._t64_mm,
             self._depth_lens, (self.depth_intrinsics.width_px, self.depth_intrinsics.height_px), _FOOTPRINT_MARGIN_PX,
         )  # fmt: skip
 
@@ -190,6 +205,23 @@ class DepthRegistration:
             depth_window, (intr.width_px, intr.height_px), (x0, y0), out_depth, out_ir,
         )  # fmt: skip
         return RegisteredDepth(out_depth, out_ir if ir is not None else None, colour_window)
+
+    def _register_region(self, depth_raw, depth_scale_mm, ir, colour_window, depth_window) -> RegisteredDepth:
+        x0, y0, x1, y1 = colour_window
+        side = self._footprint_px
+        keys = np.empty((y1 - y0 + side, x1 - x0 + side), dtype=np.uint64)
+        intr = self.colour_intrinsics
+        register_region_keys(
+            depth_raw, depth_scale_mm, self.min_depth_mm, self._corner_rays, self._t_mm, self._focal, self._centre,
+            self._lens, self._distorted, depth_window, (intr.width_px, intr.height_px), colour_window, side, keys,
+        )  # fmt: skip
+        out_depth = np.empty((y1 - y0, x1 - x0), dtype=np.float32)
+        if ir is None:
+            read_keys(keys, _NO_IR, False, out_depth, _NO_IR)
+            return RegisteredDepth(out_depth, None, colour_window)
+        out_ir = np.empty((y1 - y0, x1 - x0), dtype=ir.dtype)
+        read_keys(keys, ir, True, out_depth, out_ir)
+        return RegisteredDepth(out_depth, out_ir, colour_window)
 
     def _check_inputs(self, depth_raw, depth_scale_mm, ir) -> None:
         shape = self.depth_intrinsics.shape
@@ -210,6 +242,10 @@ class DepthRegistration:
                 f"ir must be a {shape[0]}×{shape[1]} uint8 or uint16 array pixel-aligned with depth, "
                 f"got {_describe(ir)}"
             )
+
+
+#: Stands in for IR when there is none (the compiled functions take arrays only).
+_NO_IR = np.zeros((1, 1), np.uint8)
 
 
 @functools.lru_cache(maxsize=8)

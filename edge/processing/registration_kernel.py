@@ -78,12 +78,15 @@ def _normalised_to_pixel(x, y, lens):
 
 
 @numba.njit(cache=True, nogil=True)
-def window_in_depth(colour_window, near_colour_mm, colour_lens, rotation, t_mm, depth_lens, depth_size, margin_px):
-    """Depth pixels (x0, y0, x1, y1; exclusive ends) whose points at colour-frame depth
-    ≥ near_colour_mm can land in a colour window: the window's outline (5 points an edge,
-    pixel edges) deprojected at near_colour_mm and at infinity, moved into the depth frame
-    (X_d = Rᵀ(X_c − t)), projected, and bounded with a margin. Compiled because numpy's
-    per-call overhead on these 20 points cost ~0.15 ms, a third of a face's registration."""
+def window_in_depth(
+    colour_window, near_colour_mm, far_colour_mm, colour_lens, rotation, t_mm, depth_lens, depth_size, margin_px
+):  # fmt: skip
+    """Depth pixels (x0, y0, x1, y1; exclusive ends) whose points at colour-frame depths
+    near_colour_mm … far_colour_mm (may be infinite) can land in a colour window: the
+    window's outline (5 points an edge, pixel edges) deprojected at both depths, moved into
+    the depth frame (X_d = Rᵀ(X_c − t)), projected, and bounded with a margin. Compiled
+    because numpy's per-call overhead on these 20 points cost ~0.15 ms, a third of a face's
+    registration."""
     x0, y0, x1, y1 = colour_window
     umin, vmin, umax, vmax = np.inf, np.inf, -np.inf, -np.inf
     # Between 5 samples an edge (≤ 50 px apart on a face box) the lenses bend the outline by
@@ -99,12 +102,13 @@ def window_in_depth(colour_window, near_colour_mm, colour_lens, rotation, t_mm, 
         else:
             u, v = x0, y0 + i * (y1 - y0)
         rx, ry = _pixel_to_normalised(u - 0.5, v - 0.5, colour_lens)
-        for far in (False, True):
+        for colour_mm in (near_colour_mm, far_colour_mm):
             # At infinity only the direction counts: Rᵀ·ray.
-            scale = 1.0 if far else near_colour_mm
-            px = rx * scale - (0.0 if far else t_mm[0])
-            py = ry * scale - (0.0 if far else t_mm[1])
-            pz = scale - (0.0 if far else t_mm[2])
+            at_infinity = colour_mm == np.inf
+            scale = 1.0 if at_infinity else colour_mm
+            px = rx * scale - (0.0 if at_infinity else t_mm[0])
+            py = ry * scale - (0.0 if at_infinity else t_mm[1])
+            pz = scale - (0.0 if at_infinity else t_mm[2])
             dx = rotation[0, 0] * px + rotation[1, 0] * py + rotation[2, 0] * pz
             dy = rotation[0, 1] * px + rotation[1, 1] * py + rotation[2, 1] * pz
             dz = rotation[0, 2] * px + rotation[1, 2] * py + rotation[2, 2] * pz
@@ -125,20 +129,32 @@ def window_in_depth(colour_window, near_colour_mm, colour_lens, rotation, t_mm, 
 
 
 @numba.njit(cache=True, nogil=True)
-def nearest_valid_depth_raw(depth_raw, window):
-    """Smallest non-zero raw depth in window (x0, y0, x1, y1); 0 when it has none.
+def valid_depth_span_raw(depth_raw, window):
+    """Smallest and largest non-zero raw depth in window (x0, y0, x1, y1); (0, 0) when it
+    has none.
 
     raw − 1 in uint16 arithmetic turns a hole (0) into 65535, the largest value, so the
     minimum of raw − 1 needs no test per pixel and LLVM vectorises it (8× faster than the
-    branch on every pixel); unsigned indices spare numba's negative-index checks."""
+    branch on every pixel); a hole is the smallest value for the maximum anyway. Unsigned
+    indices spare numba's negative-index checks."""
     x0, y0, x1, y1 = window
     one = np.uint16(1)
     smallest = np.uint16(65535)
+    largest = np.uint16(0)
     for r in range(np.uint64(y0), np.uint64(y1)):
         row = depth_raw[r]
         for c in range(np.uint64(x0), np.uint64(x1)):
             smallest = min(smallest, np.uint16(row[c] - one))
-    return 0 if smallest == np.uint16(65535) else int(smallest) + 1
+            largest = max(largest, row[c])
+    if largest == 0:
+        return 0, 0
+    return int(smallest) + 1, int(largest)
+
+
+@numba.njit(cache=True, nogil=True)
+def nearest_valid_depth_raw(depth_raw, window):
+    """Smallest non-zero raw depth in window (x0, y0, x1, y1); 0 when it has none."""
+    return valid_depth_span_raw(depth_raw, window)[0]
 
 
 @numba.njit(inline="always", **_FAST)
