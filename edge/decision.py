@@ -8,7 +8,7 @@ valid depth, too small, too far) is ``not_enough_data``. Scores are averaged ove
 ``smoothing_window_frames`` frames of the same track, so one noisy frame does not flip the state.
 
 One exception to not_enough_data, on by default (``no_depth_is_spoof``): a face the detector sees
-close enough that the depth camera must return depth from skin, but from whose box almost no
+close enough that the depth camera must return depth from skin, but from whose box too little
 depth comes back, is ``spoof`` without running the model. Skin scatters both cameras' near-IR
 (SR300 coded light, DCAM710 time of flight); a glossy screen mirrors it away
 (reference/cameras.md). Its ``live_score`` is 0, the rule's certainty, and it feeds the track's
@@ -43,15 +43,17 @@ class DecisionPolicy(pydantic.BaseModel):
     expiry_ms: int = pydantic.Field(default=500, gt=0, le=60_000)
     #: A track not seen for this many frames of its camera loses its smoothing history.
     forget_track_after_frames: int = pydantic.Field(default=30, ge=1)
-    #: The no-depth rule (module docstring): spoof when at most ``no_depth_max_fraction`` of the
+    #: The no-depth rule (module docstring): spoof when less than ``no_depth_max_fraction`` of the
     #: face box has valid depth and the distance its size implies is within ``no_depth_within_mm``.
-    #: Live simulator faces keep ≥ 75 % of their box valid at 0.4–1.2 m; screens mostly 0 %.
+    #: Live simulator faces keep ≥ 62 % of their box valid at 0.4–1.2 m (masks too); screens 0 %,
+    #: up to 40 % at half a metre where the glass mirrors some of the projector back. The default
+    #: equals processing's ``min_valid_depth_fraction``: every near face refused for its depth.
     no_depth_is_spoof: bool = True
-    no_depth_max_fraction: float = pydantic.Field(default=0.25, ge=0.0, lt=1.0)
+    no_depth_max_fraction: float = pydantic.Field(default=0.5, gt=0.0, le=1.0)
     no_depth_within_mm: float = pydantic.Field(default=1300.0, gt=0.0)
 
     def no_depth_means_spoof(self, valid_depth_fraction: float, box_width_px: float, fx_px: float) -> bool:
-        return (self.no_depth_is_spoof and valid_depth_fraction <= self.no_depth_max_fraction
+        return (self.no_depth_is_spoof and valid_depth_fraction < self.no_depth_max_fraction
                 and implied_distance_mm(box_width_px, fx_px) <= self.no_depth_within_mm)
 
     @pydantic.field_validator("thresholds")

@@ -59,8 +59,8 @@ def test_no_depth_rule_decides_spoof_only_for_a_near_face_with_almost_no_depth()
     policy = DecisionPolicy()
     fx = 600.0  # a 126-mm face is 126 px wide at 600 mm, 58 px at 1300 mm
     assert policy.no_depth_means_spoof(0.0, 126.0, fx)
-    assert policy.no_depth_means_spoof(0.25, 126.0, fx)
-    assert not policy.no_depth_means_spoof(0.3, 126.0, fx)        # some depth: not enough data
+    assert policy.no_depth_means_spoof(0.4, 126.0, fx)
+    assert not DecisionPolicy(no_depth_max_fraction=0.25).no_depth_means_spoof(0.3, 126.0, fx)
     assert not policy.no_depth_means_spoof(0.0, 50.0, fx)         # ~1.5 m: beyond the rule's reach
     assert not DecisionPolicy(no_depth_is_spoof=False).no_depth_means_spoof(0.0, 126.0, fx)
     decider = Decider(SIDECAR, 0.0, DecisionPolicy(smoothing_window_frames=3))
