@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from edge.frames import FrameSet, Geometry
-from edge.processing.crop import clip_box, cut, widen_box
+from edge.processing.area_resize import area_resize, area_resize_crop
+from edge.processing.crop import clip_box, widen_box
 from edge.processing.depth import DepthRange, DepthStatistics, depth_range
 from edge.processing.ir import quantise_ir
 from edge.processing.portrait import detector_statistics, portrait_levels
@@ -96,11 +97,14 @@ def prepare_face(
     # geometry: it takes the mean IR of the face, as depth holes take the mean depth.
     depth_and_ir = portrait_levels(depth_window, ir_window, origin, (crop_h, crop_w), rng, round(ir_mean))
 
-    # OpenCV's area resize takes at most 4 channels: colour and depth+IR go separately.
-    images = (cut(frameset.colour_bgr, crop, replicate_edges=True), depth_and_ir)
-    targets = [_resize(image, spec.target_size_px) for image in images]
+    # Area interpolation: the mean of the source pixels, like a camera imaging the face
+    # smaller. OpenCV's takes at most 4 channels: colour and depth+IR go separately.
+    targets = [
+        area_resize_crop(frameset.colour_bgr, crop, spec.target_size_px),
+        area_resize(depth_and_ir, spec.target_size_px),
+    ]
     kernel = (spec.blur_kernel_px, spec.blur_kernel_px)
-    degraded = [cv2.GaussianBlur(_resize(t, spec.input_size_px), kernel, spec.blur_sigma_px) for t in targets]
+    degraded = [cv2.GaussianBlur(area_resize(t, spec.input_size_px), kernel, spec.blur_sigma_px) for t in targets]
     return FaceInput(_in_spec_order(targets, spec), _in_spec_order(degraded, spec), crop, stats, rng)
 
 
@@ -146,11 +150,6 @@ def _checked_box(box) -> tuple[float, float, float, float]:
     if values.shape != (4,) or not np.isfinite(values).all() or values[2] <= values[0] or values[3] <= values[1]:
         raise ValueError(f"face_box_xyxy_colour_px must be 4 finite numbers with x0 < x1 and y0 < y1, got {box!r}")
     return tuple(float(v) for v in values)
-
-
-def _resize(image: np.ndarray, size_px: int) -> np.ndarray:
-    """Area interpolation: the mean of the source pixels, like a camera imaging the face smaller."""
-    return cv2.resize(image, (size_px, size_px), interpolation=cv2.INTER_AREA)
 
 
 _PLANE = {"b": (0, 0), "g": (0, 1), "r": (0, 2), "depth": (1, 0), "ir": (1, 1)}

@@ -16,6 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from edge.processing.area_resize import area_resize
+
 
 @dataclass(frozen=True)
 class Degradation:
@@ -39,7 +41,8 @@ class Degradation:
         # does: OpenCV's 8-bit paths take at most 4 channels and round differently per channel count.
         groups = [levels[..., :3], levels[..., 3:]] if levels.shape[2] == 5 else [levels[..., i : i + 1] for i in range(levels.shape[2])]
         k = self.blur_kernel_px
-        area = lambda image, size: np.atleast_3d(cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA))
+        # The daemon's area resize (OpenCV's INTER_AREA, bit for bit, faster): one function for both.
+        area = lambda image, size: np.atleast_3d(area_resize(image, size))
         targets = [area(np.ascontiguousarray(g), self.target_size_px) for g in groups]
         degraded = [np.atleast_3d(cv2.GaussianBlur(area(t, self.input_size_px), (k, k), self.blur_sigma_px)) for t in targets]
         target, degraded = np.dstack(targets).transpose(2, 0, 1), np.dstack(degraded).transpose(2, 0, 1)
