@@ -12,10 +12,11 @@ full-frame kernel spent most of its time on branches rather than on pixels:
   Updating it is a branch-free ``min``; the depth and the IR of the winner are read back
   from the keys in one pass at the end.
 - A footprint is 2–3 colour pixels a side at 640×480 and 3–4 at 1080p. Loops of 2 or 3
-  steps mispredict at every exit, so footprints up to ``footprint_px`` a side update a fixed
-  square with the pixels outside the footprint masked to a key that never wins (the key
-  buffer has ``footprint_px`` spare rows and columns for them); larger footprints (strong
-  distortion at the image corners) take plain loops.
+  steps mispredict at every exit, so a footprint of 2 to ``footprint_px`` pixels a side
+  updates a fixed square, written out row by row, with the pixels outside the footprint
+  masked to a key that never wins (the key buffer has ``footprint_px`` spare rows and
+  columns for them); other footprints (clipped by the window's edge, or larger where
+  distortion is strong) take plain loops.
 - Only the span of each depth row between its first and last non-zero depth is projected:
   holes cannot land anywhere.
 
@@ -40,15 +41,14 @@ MASKED_FOOTPRINT_SIDES_PX = (3, 4)
 
 
 @numba.njit(**_FAST)
-def _masked_square(keys, base, stride, key, last_x, last_y, side):
-    """min-update the side×side square at flat index base; only columns ≤ last_x and rows ≤
-    last_y (relative) take the key, the rest take one that never wins. (LLVM inlines this
-    and unrolls the constant side.)"""
-    for y in range(side):
-        row = base + np.uint64(y) * stride
-        for x in range(side):
-            candidate = key if (x <= last_x) & (y <= last_y) else _EMPTY
-            keys[row + np.uint64(x)] = min(keys[row + np.uint64(x)], candidate)
+def _min_row(keys, start, side, key0, key1, key2, key3):
+    """min-update the first ``side`` (3 or 4) keys from flat index start with these keys (a
+    masked one never wins). LLVM inlines this and drops the test of the constant side."""
+    keys[start] = min(keys[start], key0)
+    keys[start + np.uint64(1)] = min(keys[start + np.uint64(1)], key1)
+    keys[start + np.uint64(2)] = min(keys[start + np.uint64(2)], key2)
+    if side == 4:
+        keys[start + np.uint64(3)] = min(keys[start + np.uint64(3)], key3)
 
 
 @numba.njit(**_FAST)
@@ -107,11 +107,20 @@ def register_region_keys(
                 continue
             key = (np.uint64(np.float32(z).view(np.uint32)) << np.uint64(32)) | np.uint64(r * n + i)
             base = np.uint64(fy0) * stride + np.uint64(fx0)
-            if (last_x < footprint_px) & (last_y < footprint_px):
-                if footprint_px == 3:
-                    _masked_square(flat, base, stride, key, last_x, last_y, 3)
-                else:
-                    _masked_square(flat, base, stride, key, last_x, last_y, 4)
+            if (last_x >= 1) & (last_y >= 1) & (last_x < footprint_px) & (last_y < footprint_px):
+                # Nearly every footprint: two whole rows of at least 2, then masked cells.
+                key2 = key if last_x >= 2 else _EMPTY
+                key3 = key if last_x >= 3 else _EMPTY
+                _min_row(flat, base, footprint_px, key, key, key2, key3)
+                _min_row(flat, base + stride, footprint_px, key, key, key2, key3)
+                third = base + stride + stride
+                if last_y < 2:
+                    key, key2, key3 = _EMPTY, _EMPTY, _EMPTY
+                _min_row(flat, third, footprint_px, key, key, key2, key3)
+                if footprint_px == 4:
+                    if last_y < 3:
+                        key, key2, key3 = _EMPTY, _EMPTY, _EMPTY
+                    _min_row(flat, third + stride, footprint_px, key, key, key2, key3)
             else:
                 for y in range(np.uint64(last_y) + np.uint64(1)):
                     start = base + y * stride

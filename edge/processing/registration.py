@@ -43,9 +43,9 @@ from edge.processing.geometry import (
 )
 from edge.processing.region_kernel import MASKED_FOOTPRINT_SIDES_PX, read_keys, register_region_keys
 from edge.processing.registration_kernel import (
+    landing_window,
     lens_parameters,
     register_window,
-    valid_depth_span_raw,
     window_in_depth,
 )
 
@@ -139,13 +139,11 @@ class DepthRegistration:
         # Any depth pixel that can land in the window lies in the window mapped back for depths
         # from min_depth_mm on; its nearest and farthest valid depth then narrow the depth
         # range, and so the window, to what is really there (exact, and 2–5× fewer pixels).
-        candidates = self.depth_window(window, self.min_depth_mm)
-        nearest_raw, farthest_raw = valid_depth_span_raw(depth_raw, candidates)
         scale = float(depth_scale_mm)
-        if farthest_raw * scale < self.min_depth_mm:
-            depth_window = (0, 0, 0, 0)  # no valid depth can land in the window
-        else:
-            depth_window = self.depth_window(window, max(nearest_raw * scale, self.min_depth_mm), farthest_raw * scale)
+        depth_window = landing_window(
+            depth_raw, scale, self.min_depth_mm, window, (self._min_rotated_rz, self._max_rotated_rz),
+            self._t64_mm, self._colour_lens, self._rotation, self._depth_lens, _FOOTPRINT_MARGIN_PX,
+        )  # fmt: skip
         return self._register_region(depth_raw, scale, ir, window, depth_window)
 
     def colour_axis_depth_mm(self, registered: RegisteredDepth) -> np.ndarray:
@@ -164,8 +162,12 @@ class DepthRegistration:
 
     def colour_window(self, box_xyxy_colour_px) -> tuple[int, int, int, int]:
         """Whole-pixel window (x0, y0, x1, y1; x1, y1 exclusive) covering the box in the image."""
-        box = np.asarray(box_xyxy_colour_px, dtype=np.float64)
-        if box.shape != (4,) or not np.isfinite(box).all() or box[2] <= box[0] or box[3] <= box[1]:
+        # Plain floats, not numpy: this runs for every face and numpy's checks cost ~4 µs.
+        try:
+            box = tuple(float(v) for v in box_xyxy_colour_px)
+        except (TypeError, ValueError):
+            box = ()
+        if len(box) != 4 or not all(map(math.isfinite, box)) or box[2] <= box[0] or box[3] <= box[1]:
             raise ValueError(
                 f"box_xyxy_colour_px must be 4 finite numbers x0 < x1, y0 < y1, got {box_xyxy_colour_px!r}"
             )
@@ -173,9 +175,7 @@ class DepthRegistration:
         x0, y0 = max(math.floor(box[0]), 0), max(math.floor(box[1]), 0)
         x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
         if x1 <= x0 or y1 <= y0:
-            raise ValueError(
-                f"box_xyxy_colour_px {tuple(box.tolist())} lies wholly outside the {w}×{h} colour image"
-            )
+            raise ValueError(f"box_xyxy_colour_px {box} lies wholly outside the {w}×{h} colour image")
         return (x0, y0, x1, y1)
 
     def depth_window(

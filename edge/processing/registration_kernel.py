@@ -129,6 +129,33 @@ def window_in_depth(
 
 
 @numba.njit(cache=True, nogil=True)
+def landing_window(
+    depth_raw, scale_mm, min_depth_mm, colour_window, rotated_rz_range, t_mm, colour_lens, rotation, depth_lens,
+    margin_px,
+):  # fmt: skip
+    """The depth pixels that can land in a colour window (see ``DepthRegistration.region``):
+    the window mapped back for depths from min_depth_mm on, then narrowed to the nearest and
+    farthest valid depth found there; (0, 0, 0, 0) when none is valid. One compiled call
+    for the three steps (three calls from Python cost ~8 µs more a face)."""
+    depth_size = (depth_raw.shape[1], depth_raw.shape[0])
+    lowest_rz, highest_rz = rotated_rz_range
+    # The colour-frame Z of a point at depth-frame z is z·(R·ray)_z + t_z, which lies
+    # between z·min(R·ray)_z + t_z and z·max(R·ray)_z + t_z.
+    near_colour_mm = max(min_depth_mm * lowest_rz + t_mm[2], 1.0)
+    candidates = window_in_depth(
+        colour_window, near_colour_mm, np.inf, colour_lens, rotation, t_mm, depth_lens, depth_size, margin_px
+    )
+    nearest_raw, farthest_raw = valid_depth_span_raw(depth_raw, candidates)
+    if farthest_raw * scale_mm < min_depth_mm:
+        return (0, 0, 0, 0)
+    near_colour_mm = max(max(nearest_raw * scale_mm, min_depth_mm) * lowest_rz + t_mm[2], 1.0)
+    far_colour_mm = max(farthest_raw * scale_mm * highest_rz + t_mm[2], near_colour_mm)
+    return window_in_depth(
+        colour_window, near_colour_mm, far_colour_mm, colour_lens, rotation, t_mm, depth_lens, depth_size, margin_px
+    )
+
+
+@numba.njit(cache=True, nogil=True)
 def valid_depth_span_raw(depth_raw, window):
     """Smallest and largest non-zero raw depth in window (x0, y0, x1, y1); (0, 0) when it
     has none.
