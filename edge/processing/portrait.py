@@ -57,8 +57,50 @@ def portrait_levels(
     return out
 
 
+#: Depths at least this large (mm) are float32 multiples of 2^-17: see ``_statistics``.
+_FIXED_POINT_MIN_MM = 64.0
+_FIXED_POINT_ONE = 2.0**17
+#: Below this the fixed-point total converts to float64 exactly (53-bit mantissa).
+_FIXED_POINT_LIMIT = 2.0**53
+
+
 @numba.njit(cache=True, nogil=True)
 def _statistics(depth_mm, ir_levels, x0, y0, x1, y1):
+    """count, float64 sum, min and max of the valid (> 0) depth of the box, and the IR sum.
+
+    The sum must be the one a plain loop adding row by row gives (``depth.box_statistics``),
+    but that loop is one chain of dependent float64 additions (~0.1 ms on a 1080p face).
+    A float32 depth ≥ 64 mm is a whole multiple of 2^-17 mm, so while the total stays below
+    2^36 mm no partial sum of such depths is ever rounded: every order of addition gives the
+    exact total. That total is taken here in 2^-17 mm integers (order-free, vectorised); a
+    box with smaller depths or a larger total goes through the plain loop instead."""
+    count, fixed_total, ir_total = 0, 0, 0
+    # Positive float32 values order as their bit patterns: min and max on integers, which
+    # (unlike float min/max with their NaN rules) LLVM vectorises.
+    lo_bits, hi_bits = np.uint32(0xFFFFFFFF), np.uint32(0)
+    one = np.float32(_FIXED_POINT_ONE)
+    for r in range(y0, y1):
+        depth_row, ir_row = depth_mm[r], ir_levels[r]
+        # Unsigned indices: numba's wrap-around test for negative ones stops vectorising.
+        for c in range(np.uint64(x0), np.uint64(x1)):
+            d = depth_row[c]
+            valid = d > 0.0
+            bits = np.float32(d).view(np.uint32)
+            count += 1 if valid else 0
+            # d·2^17 is exact in float32 (a power of two), and a whole number when d ≥ 64.
+            fixed_total += np.int64(d * one)
+            lo_bits = min(lo_bits, bits if valid else np.uint32(0xFFFFFFFF))
+            hi_bits = max(hi_bits, bits)
+            ir_total += ir_row[c] if valid else 0
+    lo = np.uint32(lo_bits).view(np.float32)
+    hi = np.uint32(hi_bits).view(np.float32)
+    if count == 0 or lo < _FIXED_POINT_MIN_MM or fixed_total >= _FIXED_POINT_LIMIT:
+        return _statistics_in_order(depth_mm, ir_levels, x0, y0, x1, y1)
+    return count, fixed_total / _FIXED_POINT_ONE, float(lo), float(hi), float(ir_total)
+
+
+@numba.njit(cache=True, nogil=True)
+def _statistics_in_order(depth_mm, ir_levels, x0, y0, x1, y1):
     count, total, lo, hi, ir_total = 0, 0.0, np.inf, -np.inf, 0
     for r in range(y0, y1):
         for c in range(x0, x1):
