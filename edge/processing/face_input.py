@@ -69,7 +69,9 @@ def prepare_face(
         return NotEnoughData(f"face box {tuple(box)} lies outside the {width}×{height} colour image")
 
     depth_window, ir_window = _depth_and_ir_in_colour(frameset, inside, registration)
-    ir_window = quantise_ir(ir_window, frameset.ir_full_scale)
+    # Only read below, so no copy is needed, except of a slice: the compiled portrait loops
+    # take contiguous windows (a registered window is one).
+    ir_window = quantise_ir(ir_window, frameset.ir_full_scale, copy=not ir_window.flags.c_contiguous)
     crop_h, crop_w = crop[3] - crop[1], crop[2] - crop[0]
     origin = (inside[0] - crop[0], inside[1] - crop[1])
 
