@@ -51,12 +51,15 @@ def frameset(camera: str, resolution: str, face: int) -> FrameSet:
 
 
 def boxes(fs: FrameSet) -> list[tuple[float, float, float, float]]:
-    """The true face box and two detector-like boxes around it (shifted, fractional, larger)."""
+    """The true face box, two detector-like boxes around it (shifted, fractional, larger) and
+    nearly the whole image (a depth window too large for compact z-buffer keys)."""
     x, y, w, h = fs.truth.faces[0].box_xywh_px
+    height, width = fs.colour_bgr.shape[:2]
     return [
         (x, y, x + w, y + h),
         (x - 0.3 * w + 0.37, y + 0.1 * h - 0.61, x + 0.8 * w + 0.37, y + 1.05 * h - 0.61),
         (x - 0.25 * w, y - 0.2 * h, x + 1.25 * w, y + 1.2 * h),
+        (0.5, 0.5, width - 0.5, height - 0.5),
     ]
 
 

@@ -36,6 +36,10 @@ _FAST = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 #: The key of a colour pixel no depth pixel landed on: larger than any real key.
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
 
+#: A depth window of at most this many pixels gets compact keys: uint32, the raw depth (in
+#: the order of the depth in mm) above the pixel's index in the window (half the memory).
+COMPACT_KEY_PIXELS = 0xFFFF
+
 #: Footprint sides with a masked, fixed-size update (see the module docstring).
 MASKED_FOOTPRINT_SIDES_PX = (3, 4)
 
@@ -56,9 +60,12 @@ def register_region_keys(
     depth_raw, scale_mm, min_depth_mm, corner_rays, t_mm, focal, centre, lens, distorted,
     depth_window, colour_size, colour_window, footprint_px, keys,
 ):  # fmt: skip
-    """Fill ``keys`` ((h + footprint_px)×(w + footprint_px) uint64 for a colour window of
-    h×w pixels at colour_window's x0, y0) from the depth pixels of depth_window."""
+    """Fill ``keys`` ((h + footprint_px)×(w + footprint_px) for a colour window of h×w
+    pixels at colour_window's x0, y0) from the depth pixels of depth_window: uint64 keys, or
+    compact uint32 ones for a depth window of at most ``COMPACT_KEY_PIXELS`` pixels."""
     x0, y0, x1, y1 = depth_window
+    compact = keys.itemsize == 4
+    depth_window_w = x1 - x0
     width, height = colour_size
     ox, oy = colour_window[0], colour_window[1]
     window_w, window_h = colour_window[2] - ox, colour_window[3] - oy
@@ -105,7 +112,10 @@ def register_region_keys(
             last_x, last_y = min(c - ox, window_w - 1) - fx0, min(d - oy, window_h - 1) - fy0
             if last_x < 0 or last_y < 0:
                 continue
-            key = (np.uint64(np.float32(z).view(np.uint32)) << np.uint64(32)) | np.uint64(r * n + i)
+            if compact:
+                key = (np.uint64(raw) << np.uint64(16)) | np.uint64((r - y0) * depth_window_w + i - x0)
+            else:
+                key = (np.uint64(np.float32(z).view(np.uint32)) << np.uint64(32)) | np.uint64(r * n + i)
             base = np.uint64(fy0) * stride + np.uint64(fx0)
             if (last_x >= 1) & (last_y >= 1) & (last_x < footprint_px) & (last_y < footprint_px):
                 # Nearly every footprint: two whole rows of at least 2, then masked cells.
@@ -129,21 +139,29 @@ def register_region_keys(
 
 
 @numba.njit(**_FAST)
-def read_keys(keys, ir, with_ir, out_depth_mm, out_ir):
+def read_keys(keys, scale_mm, ir, with_ir, out_depth_mm, out_ir):
     """Depth (float32 mm, 0 where nothing landed) and the winner's IR from the keys; two
-    branch-free loops that LLVM vectorises."""
+    branch-free loops that LLVM vectorises. ``ir`` is the whole IR image for uint64 keys,
+    the depth window's part of it (contiguous) for compact ones."""
     window_h, window_w = out_depth_mm.shape
     ir_flat = ir.reshape(-1)
-    low = np.uint64(0xFFFFFFFF)
+    compact = keys.itemsize == 4
+    empty = np.uint64(0xFFFFFFFF) if compact else _EMPTY
+    index_bits = np.uint64(0xFFFF) if compact else np.uint64(0xFFFFFFFF)
+    scale = np.float32(scale_mm)
     for y in range(window_h):
         for x in range(window_w):
-            key = keys[y, x]
-            high = key >> np.uint64(32) if key != _EMPTY else np.uint64(0)
-            out_depth_mm[y, x] = np.uint32(high).view(np.float32)
+            key = np.uint64(keys[y, x])
+            if compact:
+                raw = key >> np.uint64(16) if key != empty else np.uint64(0)
+                out_depth_mm[y, x] = np.float32(raw) * scale
+            else:
+                high = key >> np.uint64(32) if key != empty else np.uint64(0)
+                out_depth_mm[y, x] = np.uint32(high).view(np.float32)
     if with_ir:
         for y in range(window_h):
             for x in range(window_w):
-                key = keys[y, x]
-                hit = key != _EMPTY
-                value = ir_flat[key & low if hit else np.uint64(0)]
+                key = np.uint64(keys[y, x])
+                hit = key != empty
+                value = ir_flat[key & index_bits if hit else np.uint64(0)]
                 out_ir[y, x] = value if hit else 0

@@ -41,7 +41,12 @@ from edge.processing.geometry import (
     pixel_rays,
     rational_coefficients,
 )
-from edge.processing.region_kernel import MASKED_FOOTPRINT_SIDES_PX, read_keys, register_region_keys
+from edge.processing.region_kernel import (
+    COMPACT_KEY_PIXELS,
+    MASKED_FOOTPRINT_SIDES_PX,
+    read_keys,
+    register_region_keys,
+)
 from edge.processing.registration_kernel import (
     landing_window,
     lens_parameters,
@@ -209,7 +214,9 @@ class DepthRegistration:
     def _register_region(self, depth_raw, depth_scale_mm, ir, colour_window, depth_window) -> RegisteredDepth:
         x0, y0, x1, y1 = colour_window
         side = self._footprint_px
-        keys = np.empty((y1 - y0 + side, x1 - x0 + side), dtype=np.uint64)
+        dx0, dy0, dx1, dy1 = depth_window
+        compact = (dx1 - dx0) * (dy1 - dy0) <= COMPACT_KEY_PIXELS
+        keys = np.empty((y1 - y0 + side, x1 - x0 + side), dtype=np.uint32 if compact else np.uint64)
         intr = self.colour_intrinsics
         register_region_keys(
             depth_raw, depth_scale_mm, self.min_depth_mm, self._corner_rays, self._t_mm, self._focal, self._centre,
@@ -217,10 +224,12 @@ class DepthRegistration:
         )  # fmt: skip
         out_depth = np.empty((y1 - y0, x1 - x0), dtype=np.float32)
         if ir is None:
-            read_keys(keys, _NO_IR, False, out_depth, _NO_IR)
+            read_keys(keys, depth_scale_mm, _NO_IR, False, out_depth, _NO_IR)
             return RegisteredDepth(out_depth, None, colour_window)
         out_ir = np.empty((y1 - y0, x1 - x0), dtype=ir.dtype)
-        read_keys(keys, ir, True, out_depth, out_ir)
+        # Compact keys index the depth window: its IR, as one contiguous block.
+        ir_indexed = np.ascontiguousarray(ir[dy0:dy1, dx0:dx1]) if compact else ir
+        read_keys(keys, depth_scale_mm, ir_indexed, True, out_depth, out_ir)
         return RegisteredDepth(out_depth, out_ir, colour_window)
 
     def _check_inputs(self, depth_raw, depth_scale_mm, ir) -> None:
