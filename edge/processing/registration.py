@@ -11,15 +11,16 @@ pixel-aligned with depth on both cameras, so it is carried along with the same m
 Speed: the corner rays, already rotated into the colour frame, are computed once per camera
 (``DepthRegistration`` is built once and reused), and the per-pixel loop is a numba kernel
 (``registration_kernel.py`` says why numba). ``region`` maps the colour box into the depth
-image and registers just those depth pixels: a face costs a small fraction of a frame.
+image and registers just those depth pixels with a kernel built for small windows
+(``region_kernel.py``): a face costs a small fraction of a frame.
 
 Exactness of ``region``: a depth pixel's colour position moves monotonically along its
 epipolar line as its depth goes from ``min_depth_mm`` to infinity, so the depth pixels that
 can land in a colour box lie inside the union of the box mapped back at those two depths.
 Registering that union (plus a footprint margin) gives exactly the full-frame result inside
 the box; depths below ``min_depth_mm`` are invalid in both (no camera here sees that close).
-The nearest valid depth inside that union then narrows the range (and the union) to the
-depths really present, which is still exact.
+The nearest and farthest valid depth inside that union then narrow the range (and the
+union) to the depths really present, which is still exact.
 
 A FrameSet whose depth is already in colour geometry (``Geometry.COLOUR``, the DCAM710's
 MappedDepth) needs none of this: ``face_input`` then cuts the crop straight from it.
