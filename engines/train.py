@@ -4,6 +4,14 @@ Loss L = CE + α·L2(super-resolved, 16×16 target), α = 0.001 (eq. 1–3; the 
 output and trains on CE alone). SGD lr 0.1, momentum 0.9, weight decay 5e-4, cyclic cosine
 annealing (SGDR, [51]) restarting every ``cycle_epochs``. Deterministic for a given seed on one
 device; resumable from ``last.pt``; the best validation ACER is kept as ``best.pt``.
+
+Then, our addition, ``frozen_bn_epochs`` more epochs with every batch-norm layer's statistics
+frozen (its running mean and variance used, not updated) and the learning rate annealed from
+``frozen_bn_lr`` to 0. The deployed network normalises one to four faces with fixed statistics,
+while training normalised each batch of 64 by its own; on the simulated sets the network read
+the 3D mask only through batch statistics (test ACER at the EER 1.9 % in batch mode, 8.5 % with
+fixed statistics), and three epochs with frozen statistics closed the gap (2.9 % and 1.5 % with
+fixed statistics on SR300 and DCAM710). Off by default: the paper does not do it.
 """
 
 from __future__ import annotations
@@ -47,11 +55,16 @@ class TrainConfig:
     augment: bool = True
     seed: int = 0
     device: str = "auto"
+    frozen_bn_epochs: int = 0
+    frozen_bn_lr: float = 0.01
 
     def __post_init__(self) -> None:
         for key in ("epochs", "batch_size", "cycle_epochs"):
             if getattr(self, key) < 1:
                 raise ValueError(f"{key}={getattr(self, key)!r}: must be ≥ 1")
+        if self.frozen_bn_epochs < 0 or self.frozen_bn_lr <= 0:
+            raise ValueError(f"frozen_bn_epochs={self.frozen_bn_epochs!r}, frozen_bn_lr={self.frozen_bn_lr!r}: "
+                             "epochs must be ≥ 0 and the learning rate > 0")
         if self.lr <= 0:
             raise ValueError(f"lr={self.lr!r}: must be > 0 (paper: 0.1)")
 
@@ -70,6 +83,20 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
+
+
+def freeze_batch_norm(model: torch.nn.Module) -> None:
+    """Batch-norm layers normalise with their running statistics and stop updating them."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.eval()
+
+
+def frozen_phase_lr(config: TrainConfig, epoch: int, step: int, steps_per_epoch: int) -> float:
+    """Cosine from ``frozen_bn_lr`` to 0 over the frozen-statistics epochs (a pure function of the
+    position, so a resumed run continues exactly)."""
+    done = (epoch - config.epochs) * steps_per_epoch + step
+    return 0.5 * config.frozen_bn_lr * (1 + math.cos(math.pi * done / (config.frozen_bn_epochs * steps_per_epoch)))
 
 
 def validation_acer(model, val: FaceArrays | None, device) -> float:
@@ -110,12 +137,18 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
     inputs, targets = torch.from_numpy(train_set.inputs), torch.from_numpy(train_set.targets)
     labels = torch.from_numpy(train_set.labels)
     started = time.perf_counter()
-    for epoch in range(start_epoch, config.epochs):
+    for epoch in range(start_epoch, config.epochs + config.frozen_bn_epochs):
+        frozen = epoch >= config.epochs
         model.train()
+        if frozen:
+            freeze_batch_norm(model)
         order = torch.randperm(len(train_set), generator=generator)
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs + config.frozen_bn_epochs}", disable=not progress, leave=False)
         total, seen = 0.0, 0
         for step in bar:
+            if frozen:
+                for group in optimiser.param_groups:
+                    group["lr"] = frozen_phase_lr(config, epoch, step, steps_per_epoch)
             pick = order[step * config.batch_size : (step + 1) * config.batch_size]
             x, y, t = inputs[pick].to(device), labels[pick].to(device), targets[pick].to(device)
             if augmentation is not None:
@@ -127,12 +160,14 @@ def train(config: TrainConfig, train_set: FaceArrays, val_set: FaceArrays | None
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
-            scheduler.step()
+            if not frozen:
+                scheduler.step()
             total, seen = total + loss.item() * len(pick), seen + len(pick)
             bar.set_postfix(loss=f"{total / seen:.4f}", best_val_acer=f"{best:.4f}" if history else "-")
         acer = validation_acer(model, val_set, device)
         history.append({"epoch": epoch + 1, "loss": total / seen, "val_acer": None if math.isnan(acer) else acer,
-                        "lr": scheduler.get_last_lr()[0], "elapsed_s": time.perf_counter() - started})
+                        "lr": optimiser.param_groups[0]["lr"], "frozen_bn": frozen,
+                        "elapsed_s": time.perf_counter() - started})
         if progress:
             tqdm.write(f"epoch {epoch + 1}: loss {total / seen:.4f}  val ACER@EER {acer:.4f}")
         state = {"train_config": asdict(config), "optimizer_state": optimiser.state_dict(),
@@ -173,9 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--no-progress", action="store_true")
     defaults = TrainConfig()
-    for key in ("epochs", "batch_size", "cycle_epochs", "seed"):
+    for key in ("epochs", "batch_size", "cycle_epochs", "seed", "frozen_bn_epochs"):
         p.add_argument(f"--{key.replace('_', '-')}", type=int, default=getattr(defaults, key))
-    for key in ("lr", "momentum", "weight_decay", "sr_weight"):
+    for key in ("lr", "momentum", "weight_decay", "sr_weight", "frozen_bn_lr"):
         p.add_argument(f"--{key.replace('_', '-')}", type=float, default=getattr(defaults, key))
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--preprocess", help="JSON of the PreprocessSpec the data was made with (default: the daemon's default spec)")
@@ -188,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         config = TrainConfig(architecture=args.architecture, model_config=model_config, epochs=args.epochs,
                              batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
                              cycle_epochs=args.cycle_epochs, sr_weight=args.sr_weight, augment=not args.no_augment,
-                             seed=args.seed, device=args.device)
+                             seed=args.seed, device=args.device, frozen_bn_epochs=args.frozen_bn_epochs,
+                             frozen_bn_lr=args.frozen_bn_lr)
         preprocess = json.loads(Path(args.preprocess).read_text()) if args.preprocess else default_preprocess()
         read = lambda paths: FaceArrays.concatenate([
             open_dataset(path, live_label=args.live_label, degradation=Degradation.from_preprocess(preprocess),

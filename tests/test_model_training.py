@@ -44,6 +44,24 @@ def test_same_seed_gives_the_same_weights_and_resume_continues(tmp_path):
     assert all(torch.allclose(a[k].float(), c[k].float(), atol=1e-6) for k in a)
 
 
+def test_frozen_batch_norm_epochs_train_the_weights_but_keep_the_statistics(tmp_path):
+    data = synthetic_faces(48, seed=3)
+    plain = TrainConfig(model_config=TINY, epochs=1, batch_size=16, seed=0)
+    train(plain, data, None, tmp_path / "plain", progress=False)
+    result = train(TrainConfig(model_config=TINY, epochs=1, batch_size=16, seed=0, frozen_bn_epochs=2, frozen_bn_lr=0.01),
+                   data, None, tmp_path / "frozen", progress=False)
+    assert [h["frozen_bn"] for h in result["history"]] == [False, True, True]
+    assert result["history"][1]["lr"] < 0.01 and result["history"][2]["lr"] < result["history"][1]["lr"]
+    before = load_checkpoint(tmp_path / "plain" / "last.pt")["model_state"]
+    after = load_checkpoint(tmp_path / "frozen" / "last.pt")["model_state"]
+    statistics = [k for k in before if k.endswith(("running_mean", "running_var"))]
+    weights = [k for k in before if k.endswith(".weight") and before[k].dim() == 4]
+    assert statistics and weights
+    for key in statistics:  # the frozen epochs used the statistics of the first and never moved them
+        torch.testing.assert_close(after[key], before[key], rtol=0, atol=0)
+    assert any(not torch.equal(after[k], before[k]) for k in weights)
+
+
 def test_baseline_trains_with_the_same_code(tmp_path):
     result = train(TrainConfig(architecture="resnet18_se", model_config={"width_multiplier": 0.125}, epochs=1,
                                batch_size=16), synthetic_faces(32, seed=4), synthetic_faces(16, seed=5), tmp_path, progress=False)
