@@ -108,7 +108,16 @@ def _plain(value):
 
 
 def calibrate_sidecar(onnx_path: str | Path, report: dict, uncertain_half_width: float, val_description: str) -> Path:
-    """Write the report's per-camera thresholds, their policy and the test metrics into the model's sidecar."""
+    """Write the report's per-camera thresholds, their policy and the test metrics into the model's sidecar.
+
+    Refused when the uncertain band around a threshold reaches past 0 or 1: the daemon could then
+    never decide live (or spoof) on that camera, every face would be ``uncertain``."""
+    for camera_model, threshold in report["thresholds"].items():
+        if not uncertain_half_width <= threshold <= 1 - uncertain_half_width:
+            raise ValueError(
+                f"threshold {threshold:.3f} for camera model {camera_model!r} with an uncertain band of "
+                f"±{uncertain_half_width} leaves no room for {'live' if threshold > 0.5 else 'spoof'} scores: "
+                "give a smaller --uncertain-half-width or a policy with a less extreme threshold (e.g. eer)")
     sidecar = load_sidecar(onnx_path)
     thresholds = Thresholds(per_camera=report["thresholds"], uncertain_half_width=uncertain_half_width,
                             policy=f"{report['policy']} chosen per camera model on {val_description}; live iff score >= threshold")

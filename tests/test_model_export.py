@@ -156,6 +156,12 @@ def test_evaluation_report_roc_and_calibrated_thresholds_in_the_sidecar(exported
     assert sidecar.thresholds.uncertain_half_width == 0.03 and "apcer:0.1" in sidecar.thresholds.policy
     assert sidecar.metrics["test"]["overall"]["acer"] == report["test"]["overall"]["acer"]
 
+    # A band that would leave no score live (threshold 0.96 ± 0.05) is refused, the sidecar kept.
+    extreme = {**report, "thresholds": {**report["thresholds"], "dcam710": 0.96}}
+    with pytest.raises(ValueError, match=r"0\.960 for camera model 'dcam710'.*uncertain-half-width"):
+        calibrate_sidecar(exported, extreme, uncertain_half_width=0.05, val_description="val.npz")
+    assert load_sidecar(exported).thresholds == sidecar.thresholds
+
 
 def test_checkpoint_and_exported_model_evaluate_alike_at_a_fixed_threshold(exported, tmp_path):
     test = synthetic_faces(40, 31)
