@@ -7,9 +7,9 @@ warmed up on the frame (excluded), then timed over ``--runs`` calls on the same 
 wall time (``perf_counter``), in process CPU time (``process_time``: all threads, above the
 wall time when the runtime uses several) and in the calling thread's CPU time (``thread_time``:
 the whole cost with ``--threads 1``; on a shared, loaded machine the steadiest figure). Reported: median, p90 and min per call, and how many faces the detector found.
-The last rows time the whole ``FaceFinder.find`` (policy ``auto``, filters, tracker) with YuNet,
-on the full frame (``max_detection_width_px = 640``) and as configured by default (320: the image
-halved before detection).
+The last rows time the whole ``FaceFinder.find`` (policy ``auto``, filters, tracker) — what the
+daemon runs per frame — with each detector on the full frame (``max_detection_width_px = 640``)
+and as configured by default (320: the image halved before detection).
 """
 
 from __future__ import annotations
@@ -78,12 +78,15 @@ def run(camera: str, runs: int, threads: int = 0) -> list[dict]:
             found = len(detector.detect(frameset.colour_bgr))
             stats = time_calls(lambda: detector.detect(frameset.colour_bgr), runs)
             rows.append({"what": f"{name}.detect", "faces": n_faces, "found": found, **stats})
-    for width_px in (640, 320):
-        finder = FaceFinder(DetectionConfig(modality={"max_detection_width_px": width_px}))
-        for n_faces, frameset in frames.items():
-            found = len(finder.find(frameset))
-            stats = time_calls(lambda: finder.find(frameset), runs)
-            rows.append({"what": f"FaceFinder.find (yunet@{width_px})", "faces": n_faces, "found": found, **stats})
+    default_width = DetectionConfig().modality.max_detection_width_px
+    for name in detector_names():
+        for width_px in (640, default_width):
+            finder = FaceFinder(DetectionConfig(detector=name, modality={"max_detection_width_px": width_px}))
+            for n_faces, frameset in frames.items():
+                found = len(finder.find(frameset))
+                stats = time_calls(lambda: finder.find(frameset), runs)
+                label = f"FaceFinder.find ({name}@{width_px}{', default' if width_px == default_width else ''})"
+                rows.append({"what": label, "faces": n_faces, "found": found, **stats})
     return rows
 
 
@@ -107,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(args.camera, args.runs, args.threads)
     print(f"face detection, 640×480 {args.camera} simulator frames, {args.runs} runs per row, "
           f"threads {args.threads or 'default'}")
-    print(f"{'what':32} {'faces':>5} {'found':>5} {'median ms':>10} {'p90 ms':>8} {'min ms':>7} {'cpu ms':>7} {'thread ms':>9}")
+    print(f"{'what':42} {'faces':>5} {'found':>5} {'median ms':>10} {'p90 ms':>8} {'min ms':>7} {'cpu ms':>7} {'thread ms':>9}")
     for r in rows:
-        print(f"{r['what']:32} {r['faces']:>5} {r['found']:>5} {r['wall_median_ms']:>10.2f} "
+        print(f"{r['what']:42} {r['faces']:>5} {r['found']:>5} {r['wall_median_ms']:>10.2f} "
               f"{r['wall_p90_ms']:>8.2f} {r['wall_min_ms']:>7.2f} {r['cpu_median_ms']:>7.2f} {r['thread_cpu_median_ms']:>9.2f}")
     if args.json:
         with open(args.json, "w") as f:
