@@ -119,3 +119,19 @@ def test_configuration_round_trips_through_json():
     again = DetectionConfig.model_validate_json(config.model_dump_json())
     assert again == config
     assert again.validated_detector_options().min_face_px == 30
+
+
+def test_configured_opencv_threads_apply_to_the_process_when_the_detector_is_built():
+    import cv2
+
+    from edge.detection.config import DetectionConfig
+
+    before = cv2.getNumThreads()
+    try:
+        DetectionConfig(opencv_threads=1).create_detector()
+        assert cv2.getNumThreads() == 1
+        cv2.setNumThreads(2)
+        DetectionConfig(opencv_threads=None).create_detector()  # None leaves OpenCV's setting alone
+        assert cv2.getNumThreads() == 2
+    finally:
+        cv2.setNumThreads(before)

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from edge.bench.stats import summarise
 from edge.config import DaemonConfig, check_model
 from edge.decision import Decider
-from edge.detection.base import create_detector
 from edge.detection.finder import FaceFinder
 from edge.frames import FrameSet
 from edge.pipeline.capture import CapturedFrame
@@ -43,7 +42,7 @@ class StagePath:
             max_batch=config.engine.batch_limit, threads=config.engine.threads, gpu=config.engine.gpu,
             cache_dir=config.engine_cache_dir()).engine
         self.engine.warm_up()
-        detector = create_detector(config.detection.detector, config.detection.validated_detector_options())
+        detector = config.detection.create_detector()
         self.camera = CameraRuntime("bench", "default", FaceFinder(config.detection, detector))
         self.decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width,
                                config.decision)

@@ -20,7 +20,6 @@ from pathlib import Path
 from camera_plugins.base import CameraPlugin
 from edge.config import DaemonConfig, check_model
 from edge.decision import Decider
-from edge.detection.base import create_detector
 from edge.detection.finder import FaceFinder
 from edge.messages import BackendInfo, ModelInfo
 from edge.pipeline.capture import CaptureThread
@@ -109,7 +108,7 @@ def run(config: DaemonConfig, cameras: dict[str, CameraPlugin], scenario: Scenar
                           fallback=opened.fallback, fallback_reason=opened.fallback_reason)
     model = ModelInfo(id=f"{sidecar.model.architecture}:{Path(info.artefact_path).name}", sha256=info.artefact_sha256)
     decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width, config.decision)
-    detector = create_detector(config.detection.detector, config.detection.validated_detector_options())
+    detector = config.detection.create_detector()
 
     recorder = Recorder(_wall_to_monotonic(cameras))
     queue = RecordingQueue(recorder, config.publish.queue_capacity)

@@ -20,7 +20,6 @@ from pathlib import Path
 from camera_plugins.registry import create_camera
 from edge.config import ConfigError, DaemonConfig, check_model, load_config
 from edge.decision import Decider
-from edge.detection.base import create_detector
 from edge.detection.finder import FaceFinder
 from edge.messages import BackendInfo, Drops, LatencyPercentiles, ModelInfo, Status
 from edge.pipeline.capture import CaptureThread
@@ -96,8 +95,7 @@ class Daemon:
         decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width,
                           config.decision)
         # One detector (one loaded model) serves every camera: the worker is one thread.
-        detector = create_detector(config.detection.detector,
-                                   config.detection.validated_detector_options())
+        detector = config.detection.create_detector()
         queue = PublishQueue(config.publish.queue_capacity)
         self.publisher = Publisher(config.publish, queue, on_published=self._on_published)
         self.publisher.start()  # PublishBindError: an endpoint is in use; nothing was sent
