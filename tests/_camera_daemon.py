@@ -3,14 +3,13 @@ and dcam710 end-to-end tests)."""
 
 from __future__ import annotations
 
-import signal
 import time
 from pathlib import Path
 
 from edge.message_check import Accepted
 from edge.messages import MessageKind
 from edge.subscriber import Subscriber
-from tests._daemon_fixtures import start_daemon, tiny_model_with_sidecar, write_config
+from tests._daemon_fixtures import start_daemon, stop_daemon, tiny_model_with_sidecar, write_config
 from tests._zmq_fixtures import free_tcp_endpoint
 
 
@@ -47,7 +46,5 @@ def run_daemon_until_faces(directory: Path, cameras: str, faces_wanted: int = 5,
                 if isinstance(message, Accepted) and message.body.faces:
                     decisions.append(message.body)
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        code = daemon.wait(timeout=15)
-        stdout, stderr = daemon.communicate()
+        code, stdout, stderr = stop_daemon(daemon, timeout_s=15)
     return decisions, code, stdout, stderr

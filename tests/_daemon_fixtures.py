@@ -4,6 +4,7 @@ and the daemon as a subprocess."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,20 @@ def start_daemon(config: Path, env: dict[str, str] | None = None, foreground: bo
         cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def stop_daemon(daemon: subprocess.Popen, timeout_s: float = 10.0) -> tuple[int, str, str]:
+    """SIGTERM, then the exit code and what the daemon printed. One that outlives ``timeout_s`` is
+    killed and the caller fails with ``TimeoutExpired``."""
+    daemon.send_signal(signal.SIGTERM)
+    try:
+        code = daemon.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.communicate()
+        raise
+    stdout, stderr = daemon.communicate()
+    return code, stdout, stderr
 
 
 def run_daemon(*args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess:

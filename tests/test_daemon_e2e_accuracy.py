@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import json
-import signal
 import time
 
 import pytest
@@ -28,7 +27,7 @@ from edge import schema
 from edge.config import shipped_model_path
 from edge.message_check import Accepted, decode
 from edge.messages import DECISION_SCHEMA, STATUS_SCHEMA, MessageKind
-from tests._daemon_fixtures import sim_camera, start_daemon, write_config
+from tests._daemon_fixtures import sim_camera, start_daemon, stop_daemon, write_config
 from tests._zmq_fixtures import free_tcp_endpoint
 
 FPS = 10.0
@@ -85,9 +84,7 @@ def demo_run(tmp_path_factory):
                 body = json.loads(message[1])
                 last_index[body["camera_id"]] = max(last_index[body["camera_id"]], body["frame_index"])
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        code = daemon.wait(timeout=15)
-        stderr = daemon.communicate()[1]
+        code, _, stderr = stop_daemon(daemon, timeout_s=15)
         sub.close()
         context.term()
     assert code == 0, stderr[-3000:]

@@ -4,7 +4,6 @@ by the engine and decided; a late joiner gets the current state through the snap
 
 from __future__ import annotations
 
-import signal
 import time
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from edge.message_check import Accepted
 from edge.messages import FaceState, MessageKind
 from edge.subscriber import Subscriber
-from tests._daemon_fixtures import sim_camera, start_daemon, tiny_model_with_sidecar, write_config
+from tests._daemon_fixtures import sim_camera, start_daemon, stop_daemon, tiny_model_with_sidecar, write_config
 from tests._zmq_fixtures import free_tcp_endpoint
 
 
@@ -41,9 +40,7 @@ def test_sim_faces_are_scored_decided_and_snapshotted(model, tmp_path):
         with Subscriber([pub], snapshot_endpoints=[snap], expiry_grace_ms=10_000) as late:
             snapshot = late.snapshot(timeout_ms=3000)
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        code = daemon.wait(timeout=10)
-        stdout, stderr = daemon.communicate()
+        code, stdout, stderr = stop_daemon(daemon)
     assert code == 0, stderr
     # --foreground printed what was published: one line per face, one per status.
     assert "[cam1] frame" in stdout and " track " in stdout and "threshold 0.450" in stdout

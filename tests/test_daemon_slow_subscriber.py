@@ -9,7 +9,6 @@ send high-water mark over ipc, so that the stalled subscriber's queue fills with
 
 from __future__ import annotations
 
-import signal
 import statistics
 import time
 
@@ -18,7 +17,7 @@ import zmq
 from edge.message_check import Accepted
 from edge.messages import MessageKind
 from edge.subscriber import Subscriber
-from tests._daemon_fixtures import sim_camera, start_daemon, tiny_model_with_sidecar, write_config
+from tests._daemon_fixtures import sim_camera, start_daemon, stop_daemon, tiny_model_with_sidecar, write_config
 
 FPS = 10.0
 MEASURED_STATUSES = 8  # status goes out once a second; each holds the fps over its window
@@ -49,9 +48,7 @@ def run_daemon(tmp_path, with_stalled_subscriber: bool) -> list:
                 if isinstance(message, Accepted) and message.kind is MessageKind.STATUS:
                     statuses.append(message.body)
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        code = daemon.wait(timeout=15)
-        stderr = daemon.communicate()[1]
+        code, _, stderr = stop_daemon(daemon, timeout_s=15)
         stalled.close()
         context.term()
     assert code == 0, stderr[-2000:]

@@ -4,7 +4,6 @@ status and decision message says fallback, with the reason; without it, it stops
 
 from __future__ import annotations
 
-import signal
 import time
 
 import pytest
@@ -13,7 +12,8 @@ from edge.message_check import Accepted
 from edge.messages import MessageKind
 from edge.recording import RecordingWriter
 from edge.subscriber import Subscriber
-from tests._daemon_fixtures import replay_camera, run_daemon, start_daemon, tiny_model_with_sidecar, write_config
+from tests._daemon_fixtures import (replay_camera, run_daemon, start_daemon, stop_daemon, tiny_model_with_sidecar,
+                                    write_config)
 from tests._recording_fixtures import DESCRIPTION, synthetic_frame
 from tests._zmq_fixtures import free_tcp_endpoint
 
@@ -52,9 +52,7 @@ def test_fallback_runs_onnx_runtime_and_every_message_says_so(tmp_path, recordin
                 if isinstance(message, Accepted):
                     messages.append(message)
         finally:
-            daemon.send_signal(signal.SIGTERM)
-            code = daemon.wait(timeout=10)
-            stderr = daemon.communicate()[1]
+            code, _, stderr = stop_daemon(daemon)
     assert code == 0, stderr
     assert {m.kind for m in messages} == {MessageKind.DECISION, MessageKind.STATUS}, stderr
     for message in messages:
