@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from _model_fixtures import single_thread_torch, synthetic_faces  # noqa: F401  (autouse fixture)
-from engines.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
 from engines.architectures import build_model
+from engines.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
+from engines.data.simulated import SimDatasetConfig, generate
 from engines.inference import live_scores
 from engines.metrics import error_rates, threshold_at_eer
 from engines.train import TrainConfig, main, train
@@ -16,16 +17,26 @@ from engines.train import TrainConfig, main, train
 TINY = {"width_multiplier": 0.125}
 
 
-def test_tiny_afa_learns_depth_relief_and_beats_chance_widely(tmp_path):
-    train_set, val_set, test_set = synthetic_faces(256, seed=1), synthetic_faces(200, seed=2), synthetic_faces(200, seed=6)
-    config = TrainConfig(model_config=TINY, epochs=12, batch_size=16, cycle_epochs=12, seed=0)  # 192 SGD steps
-    result = train(config, train_set, val_set, tmp_path, progress=False)
+def test_tiny_afa_learns_on_a_small_simulated_set_and_beats_chance_widely(tmp_path):
+    """A real learning test: DCAM710 faces made by the daemon's own code (engines.data.simulated),
+    train / validation / test from disjoint identity pools, flat attacks (prints and screens).
+    About a minute on the 2-core dev machine, two thirds of it generation."""
+    flat = ("print_colour", "print_bw", "screen")
+    made = {split: generate(SimDatasetConfig(camera_model="dcam710", samples=samples, seed=3, split=split,
+                                             attacks=flat))[0]
+            for split, samples in (("train", 256), ("val", 96), ("test", 128))}
+    assert len(made["train"]) > 150 and set(made["test"].labels) == {0, 1}
+    # lr 0.01, not the paper's 0.1: on ~200 faces the larger step fits the training identities'
+    # batch statistics (test ACER 0.09-0.39 over seeds 1-4 in eval mode), the smaller one generalises.
+    config = TrainConfig(model_config=TINY, epochs=16, batch_size=32, lr=0.01, cycle_epochs=16, seed=0)  # ~110 steps
+    result = train(config, made["train"], made["val"], tmp_path, progress=False)
     losses = [h["loss"] for h in result["history"]]
     assert np.mean(losses[-3:]) < 0.5 * losses[0], losses
     model, _ = model_from_checkpoint(tmp_path / "last.pt")
-    threshold = threshold_at_eer(val_set.labels, live_scores(model, val_set.inputs))  # chosen on validation...
-    acer = error_rates(test_set.labels, live_scores(model, test_set.inputs), threshold).acer  # ...applied to test
-    assert acer < 0.15, acer  # chance is 0.5; got 0.0 on the synthetic set at the time of writing
+    threshold = threshold_at_eer(made["val"].labels, live_scores(model, made["val"].inputs))  # chosen on validation...
+    acer = error_rates(made["test"].labels, live_scores(model, made["test"].inputs), threshold).acer  # ...applied to test
+    # Chance is 0.5. Got 0.0 here; data seeds 1, 2 and 4 gave 0.037, 0.010 and 0.040 (2026-11-28).
+    assert acer <= 0.15, acer
 
 
 def test_same_seed_gives_the_same_weights_and_resume_continues(tmp_path):
