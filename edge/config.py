@@ -119,6 +119,14 @@ class EngineConfig(_Section):
         return value
 
 
+class PipelineConfig(_Section):
+    #: With several cameras, detect and prepare each camera's frame on its own thread (each with
+    #: its own detector; OpenCV and the numba kernels release the GIL), then score all faces in
+    #: one engine call. Two cameras then take about one camera's time on two cores instead of
+    #: twice it. false: one thread does every camera in turn, sharing one detector.
+    parallel_cameras: bool = True
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: "auto": the journal when run by systemd, stderr otherwise.
@@ -132,6 +140,7 @@ class DaemonConfig(_Section):
     engine: EngineConfig = EngineConfig()
     decision: DecisionPolicy = DecisionPolicy()
     publish: PublishConfig = PublishConfig()
+    pipeline: PipelineConfig = PipelineConfig()
     logging: LoggingConfig = LoggingConfig()
     #: Directory relative paths are resolved against (set by the loader, not by the file).
     base_dir: Path = pydantic.Field(default=Path("."), exclude=True)

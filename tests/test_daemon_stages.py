@@ -4,6 +4,7 @@ prepared, scored in one engine call across cameras, decided, and turned into mes
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from edge.frames import Geometry
 from edge.messages import BackendInfo, FaceState, ModelInfo
 from edge.pipeline.capture import CapturedFrame
 from edge.pipeline.slot import LatestFrameSlots
-from edge.pipeline.stages import (CameraRuntime, decide, decision_message, find_faces,
+from edge.pipeline.stages import (CameraRuntime, camera_finders, decide, decision_message, find_faces,
                                   prepare_inputs, score_faces, start_plan)
 from edge.pipeline.worker import PipelineWorker
 from edge.processing.registration import DepthRegistration
@@ -136,3 +137,38 @@ def test_worker_process_hands_one_decision_per_frame_to_the_queue(frames, engine
         assert all(c is not None and c.ndim == 3 for c in item.crops)
     assert worker.cycles == 1
     assert worker.counters["cam1"].latency.percentiles("detection")["count"] == 1
+
+
+def test_parallel_fronts_give_each_camera_its_own_detector_and_the_same_decisions(frames, engine):
+    parallel = camera_finders(DetectionConfig(), ["cam1", "cam2"], parallel=True)
+    sequential = camera_finders(DetectionConfig(), ["cam1", "cam2"], parallel=False)
+    assert parallel["cam1"].policy.detector is not parallel["cam2"].policy.detector  # not thread-safe: never shared
+    assert sequential["cam1"].policy.detector is sequential["cam2"].policy.detector
+    assert parallel["cam1"].tracker is not parallel["cam2"].tracker
+
+    def decisions(finders, parallel_cameras):
+        queue = PublishQueue(capacity=8)
+        worker = PipelineWorker(LatestFrameSlots(list(finders)),
+                                {c: CameraRuntime(c, "sr300", f) for c, f in finders.items()}, engine,
+                                Decider({"default": 0.5}, 0.0, DecisionPolicy(expiry_ms=250)), SPEC,
+                                queue, MODEL, BACKEND, parallel_cameras=parallel_cameras)
+        good = {"cam1": CapturedFrame(dataclasses.replace(frames["two"], camera_id="cam1"), 3.0),
+                "cam2": CapturedFrame(dataclasses.replace(frames["one"], camera_id="cam2"), 3.0)}
+        malformed = dataclasses.replace(frames["one"], camera_id="cam2",
+                                        colour_bgr=frames["one"].colour_bgr[:, :, 0])
+        worker.process(good)
+        worker.process({"cam1": good["cam1"], "cam2": CapturedFrame(malformed, 3.0)})
+        fronts = {t.name for t in threading.enumerate() if t.name.startswith("pipeline-front")}
+        worker.close()
+        items = queue.drain()
+        queue.close()
+        return items, worker.counters["cam2"].bad_frames, fronts
+
+    items, bad, fronts = decisions(parallel, parallel_cameras=True)
+    alone, alone_bad, _ = decisions(sequential, parallel_cameras=False)
+    assert len(fronts) == 2, fronts  # one thread per camera ran a front
+    # Both frames of cam1 and the good frame of cam2 are decided; the malformed one is counted.
+    assert [i.body.camera_id for i in items] == ["cam1", "cam2", "cam1"] and bad == alone_bad == 1
+    assert [[f.live_score for f in i.body.faces] for i in items] == \
+        [[f.live_score for f in i.body.faces] for i in alone]
+    assert [[f.box for f in i.body.faces] for i in items] == [[f.box for f in i.body.faces] for i in alone]

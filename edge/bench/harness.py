@@ -20,12 +20,11 @@ from pathlib import Path
 from camera_plugins.base import CameraPlugin
 from edge.config import DaemonConfig, check_model
 from edge.decision import Decider
-from edge.detection.finder import FaceFinder
 from edge.messages import BackendInfo, ModelInfo
 from edge.pipeline.capture import CaptureThread
 from edge.pipeline.daemon import _short_device
 from edge.pipeline.slot import LatestFrameSlots
-from edge.pipeline.stages import CameraRuntime
+from edge.pipeline.stages import CameraRuntime, camera_finders
 from edge.pipeline.worker import PipelineWorker
 from edge.publisher import Publisher
 from edge.bench import resources
@@ -108,7 +107,6 @@ def run(config: DaemonConfig, cameras: dict[str, CameraPlugin], scenario: Scenar
                           fallback=opened.fallback, fallback_reason=opened.fallback_reason)
     model = ModelInfo(id=f"{sidecar.model.architecture}:{Path(info.artefact_path).name}", sha256=info.artefact_sha256)
     decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width, config.decision)
-    detector = config.detection.create_detector()
 
     recorder = Recorder(_wall_to_monotonic(cameras))
     queue = RecordingQueue(recorder, config.publish.queue_capacity)
@@ -116,9 +114,10 @@ def run(config: DaemonConfig, cameras: dict[str, CameraPlugin], scenario: Scenar
     publisher.stats = PublishTap(recorder)
     slots = LatestFrameSlots(list(cameras))
     captures = {cid: CaptureThread(cid, cam, slots) for cid, cam in cameras.items()}
-    runtimes = {cid: CameraRuntime(cid, _threshold_model(camera, decider), FaceFinder(config.detection, detector))
-                for cid, camera in cameras.items()}
-    worker = PipelineWorker(slots, runtimes, engine, decider, config.processing, queue, model, backend)
+    finders = camera_finders(config.detection, list(cameras), config.pipeline.parallel_cameras)
+    runtimes = {cid: CameraRuntime(cid, _threshold_model(camera, decider), finders[cid]) for cid, camera in cameras.items()}
+    worker = PipelineWorker(slots, runtimes, engine, decider, config.processing, queue, model, backend,
+                            parallel_cameras=config.pipeline.parallel_cameras)
     for cid in cameras:
         worker.counters[cid].latency = StageTap(recorder, cid)
     scheduled = [c for c in cameras.values() if isinstance(c, ScheduledCamera)]

@@ -55,7 +55,7 @@ def pipeline_results(result: RunResult, source: str, faces: int) -> dict:
     # CPU milliseconds per decision: the work itself, steadier than wall time on a loaded machine.
     cpu["per_decision_ms"] = {"total": round(1000 * cpu["total_s"] / decisions, 3) if decisions else None}
     for thread in cpu["threads"]:
-        if thread["name"] in ("pipeline-worker", "publisher") or thread["name"].startswith("capture-"):
+        if thread["name"] in ("pipeline-worker", "publisher") or thread["name"].startswith(("capture-", "pipeline-front")):
             cpu["per_decision_ms"][thread["name"]] = round(1000 * thread["cpu_s"] / decisions, 3) if decisions else None
     results = {
         "window_s": round(duration_s, 3),

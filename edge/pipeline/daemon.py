@@ -20,11 +20,10 @@ from pathlib import Path
 from camera_plugins.registry import create_camera
 from edge.config import ConfigError, DaemonConfig, check_model, load_config
 from edge.decision import Decider
-from edge.detection.finder import FaceFinder
 from edge.messages import BackendInfo, Drops, LatencyPercentiles, ModelInfo, Status
 from edge.pipeline.capture import CaptureThread
 from edge.pipeline.slot import LatestFrameSlots
-from edge.pipeline.stages import CameraRuntime
+from edge.pipeline.stages import CameraRuntime, camera_finders
 from edge.pipeline.worker import PipelineWorker
 from edge.publisher import Publisher
 from edge.publish_queue import PublishQueue
@@ -94,13 +93,13 @@ class Daemon:
                           sha256=info.artefact_sha256)
         decider = Decider(sidecar.thresholds.per_camera, sidecar.thresholds.uncertain_half_width,
                           config.decision)
-        # One detector (one loaded model) serves every camera: the worker is one thread.
-        detector = config.detection.create_detector()
+        # Detectors load before any socket binds: missing detector weights stop the daemon first.
+        finders = camera_finders(config.detection, [c.id for c in config.cameras], config.pipeline.parallel_cameras)
         queue = PublishQueue(config.publish.queue_capacity)
         self.publisher = Publisher(config.publish, queue, on_published=self._on_published)
         self.publisher.start()  # PublishBindError: an endpoint is in use; nothing was sent
         try:
-            return self._run_cameras(config, engine, detector, decider, spec, queue, model)
+            return self._run_cameras(config, engine, finders, decider, spec, queue, model)
         finally:
             self.publisher.stop(timeout_s=PUBLISHER_STOP_S)
             engine.close()
@@ -108,7 +107,7 @@ class Daemon:
                 log.info("stopped %.0f ms after the signal",
                          (time.monotonic_ns() - self._stop_requested_ns) / 1e6)
 
-    def _run_cameras(self, config, engine, detector, decider, spec, queue, model) -> int:
+    def _run_cameras(self, config, engine, finders, decider, spec, queue, model) -> int:
         ids = [c.id for c in config.cameras]
         slots = LatestFrameSlots(ids)
         self._slots = slots
@@ -122,14 +121,14 @@ class Daemon:
             if not self._wait_for_cameras():
                 return self._exit_code()
             calibrated = list(decider.calibrated_camera_models)
-            runtimes = {c.id: CameraRuntime(c.id, self._threshold_model(c, calibrated),
-                                            FaceFinder(config.detection, detector))
+            runtimes = {c.id: CameraRuntime(c.id, self._threshold_model(c, calibrated), finders[c.id])
                         for c in config.cameras}
             for runtime in runtimes.values():
                 log.info("camera %s: threshold of camera model %r = %.3f", runtime.camera_id,
                          runtime.threshold_model, decider.threshold_for(runtime.threshold_model))
             self.worker = PipelineWorker(slots, runtimes, engine, decider, spec, queue, model,
-                                         self._backend, jpeg_crops=config.publish.jpeg_crops)
+                                         self._backend, jpeg_crops=config.publish.jpeg_crops,
+                                         parallel_cameras=config.pipeline.parallel_cameras)
             self.worker.start()
             if not self._wait_for_first_frame():
                 return self._exit_code()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edge.decision import Decider, Verdict
+from edge.detection.config import DetectionConfig
 from edge.detection.finder import FaceFinder
 from edge.detection.tracker import TrackedFace
 from edge.frames import FrameSet
@@ -78,6 +79,13 @@ class FramePlan:
     @property
     def frameset(self) -> FrameSet:
         return self.captured.frameset
+
+
+def camera_finders(detection: DetectionConfig, camera_ids: list[str], parallel: bool) -> dict[str, FaceFinder]:
+    """One FaceFinder (one tracker) per camera. Cameras whose fronts run in parallel each get a
+    detector of their own (a loaded detector is not thread-safe); otherwise one serves them all."""
+    shared = None if parallel and len(camera_ids) > 1 else detection.create_detector()
+    return {camera_id: FaceFinder(detection, shared or detection.create_detector()) for camera_id in camera_ids}
 
 
 def start_plan(captured: CapturedFrame, camera: CameraRuntime) -> FramePlan:

@@ -2,8 +2,12 @@
 decisions to the publisher's queue.
 
 Faces from all cameras that have a frame waiting go into one engine call (design.md), so a
-daemon with two cameras pays one inference per cycle, not two. The worker never waits on the
-network: ``PublishQueue.offer`` drops the oldest message when full.
+daemon with two cameras pays one inference per cycle, not two. Before that call, each camera's
+frame is detected and prepared (its "front" stages) on a thread of its own when
+``parallel_cameras`` is on and more than one frame is waiting: detection is most of a frame's
+cost and OpenCV and the numba kernels release the GIL, so two cameras on two cores finish
+their fronts in about the time of one. The worker never waits on the network:
+``PublishQueue.offer`` drops the oldest message when full.
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from edge.decision import Decider
 from edge.messages import BackendInfo, ModelInfo
 from edge.pipeline.capture import CapturedFrame
 from edge.pipeline.slot import LatestFrameSlots
-from edge.pipeline.stages import (CameraRuntime, decide, decision_message, face_crops, find_faces,
+from edge.pipeline.stages import (CameraRuntime, FramePlan, decide, decision_message, face_crops, find_faces,
                                   prepare_inputs, score_faces, start_plan)
 from edge.processing.spec import PreprocessSpec
 from edge.publish_queue import PublishQueue
@@ -40,7 +45,8 @@ class CameraCounters:
 class PipelineWorker(threading.Thread):
     def __init__(self, slots: LatestFrameSlots[CapturedFrame], cameras: dict[str, CameraRuntime],
                  engine: Engine, decider: Decider, spec: PreprocessSpec, queue: PublishQueue,
-                 model: ModelInfo, backend: BackendInfo, jpeg_crops: bool = False) -> None:
+                 model: ModelInfo, backend: BackendInfo, jpeg_crops: bool = False,
+                 parallel_cameras: bool = False) -> None:
         super().__init__(name="pipeline-worker", daemon=True)
         self._slots = slots
         self.cameras = cameras
@@ -56,6 +62,9 @@ class PipelineWorker(threading.Thread):
         #: Worker cycles completed (one per take of the slots): the watchdog's progress measure.
         self.cycles = 0
         self.error: BaseException | None = None
+        # One front thread per camera; each camera's FaceFinder must then own its detector.
+        self._fronts = (ThreadPoolExecutor(len(cameras), thread_name_prefix="pipeline-front")
+                        if parallel_cameras and len(cameras) > 1 else None)
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -70,20 +79,20 @@ class PipelineWorker(threading.Thread):
         except BaseException as e:  # recorded for the daemon, which exits non-zero on it
             self.error = e
             log.exception("pipeline worker failed")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Ends the front threads (``run`` does it when it returns; callers of ``process`` must)."""
+        if self._fronts is not None:
+            self._fronts.shutdown(wait=True)
 
     def process(self, frames: dict[str, CapturedFrame]) -> None:
-        plans = []
-        for camera_id, captured in frames.items():
-            try:
-                plan = start_plan(captured, self.cameras[camera_id])
-                find_faces(plan)
-            except ValueError as e:  # a malformed frame is counted and skipped
-                self.counters[camera_id].bad_frames += 1
-                log.warning("camera %s: frame %d skipped: %s", camera_id,
-                            captured.frameset.frame_index, e)
-                continue
-            prepare_inputs(plan, self._spec)
-            plans.append(plan)
+        if self._fronts is not None and len(frames) > 1:
+            fronts = list(self._fronts.map(self._front, frames.items()))
+        else:
+            fronts = [self._front(item) for item in frames.items()]
+        plans = [plan for plan in fronts if plan is not None]
         score_faces(plans, self._engine)
         for plan in plans:
             decide(plan, self._decider)
@@ -98,3 +107,17 @@ class PipelineWorker(threading.Thread):
             counters.total.add("total", (time.monotonic_ns() - arrived_ns) / 1e6)
             counters.processed.tick()
         self.cycles += 1
+
+    def _front(self, item: tuple[str, CapturedFrame]) -> FramePlan | None:
+        """Registration, detection and per-face preparation of one camera's frame; None for a
+        malformed frame, which is counted and skipped."""
+        camera_id, captured = item
+        try:
+            plan = start_plan(captured, self.cameras[camera_id])
+            find_faces(plan)
+        except ValueError as e:
+            self.counters[camera_id].bad_frames += 1
+            log.warning("camera %s: frame %d skipped: %s", camera_id, captured.frameset.frame_index, e)
+            return None
+        prepare_inputs(plan, self._spec)
+        return plan
