@@ -18,7 +18,7 @@ from tests._bench_fixtures import bench_model  # noqa: F401  (fixture)
 #: Every stage the daemon times on a frame with a face (the sim SR300 needs registration).
 TIMED_STAGES = ("capture_wait", "registration", "detection", "preprocessing", "inference", "decision",
                 "serialisation", "publish", "end_to_end", "preprocessing_per_face")
-SHORT = ["--duration-s", "2.5", "--warm-up-s", "1", "--bank-frames", "2", "--no-progress"]
+SHORT = ["--duration-s", "2.5", "--warm-up-s", "1", "--bank-frames", "2", "--no-progress", "--jitter-probe-s", "0.5"]
 
 
 def _run(tmp_path, bench_model, *args):
@@ -46,6 +46,8 @@ def test_camera_paced_run_reports_every_stage_and_passes_generous_budgets(tmp_pa
     assert doc["engine"]["backend"] == "onnxruntime" and doc["engine"]["fallback"] is False
     assert len(doc["engine"]["artefact_sha256"]) == 64
     assert doc["environment"]["versions"]["onnxruntime"]
+    jitter = doc["environment"]["fixed_work_jitter"]
+    assert jitter["units"] > 10 and 0 < jitter["unit_p50_ms"] <= jitter["unit_p99_ms"] and jitter["p99_over_p50"] >= 1
     rows = list(csv.DictReader(frames_csv.open()))
     assert len(rows) == camera["decisions"]
     assert all(float(r["end_to_end_ms"]) >= float(r["inference_ms"] or 0) for r in rows)
@@ -53,6 +55,7 @@ def test_camera_paced_run_reports_every_stage_and_passes_generous_budgets(tmp_pa
     assert "| end_to_end | " in markdown and "vary between runs and machines" in markdown and "— met" in markdown
     table = capsys.readouterr().out
     assert "end_to_end" in table and "camera-paced at 30 fps" in table and "→ pass" in table
+    assert "units of single-thread work for 0.5 s before the run" in table
 
 
 def test_closed_loop_two_cameras_two_faces_and_an_impossible_budget_fails(tmp_path, bench_model, capsys):
@@ -86,7 +89,7 @@ def test_bad_arguments_are_usage_errors_naming_the_option(capsys):
     assert "statistic 'p98' unknown" in capsys.readouterr().err
     assert main(["--source", "replay", "--duration-s", "1"]) == EXIT_USAGE
     assert "--recording" in capsys.readouterr().err
-    assert main(["--model", "/nonexistent/model.onnx", "--duration-s", "1"]) == EXIT_USAGE
+    assert main(["--model", "/nonexistent/model.onnx", "--duration-s", "1", "--jitter-probe-s", "0"]) == EXIT_USAGE
     assert "engine.model" in capsys.readouterr().err
 
 

@@ -14,7 +14,7 @@ from edge.bench.sources import ScheduledCamera, face_row, recording_bank
 from edge.recording.writer import RecordingWriter
 from tests._bench_fixtures import bench_model, one_face_bank  # noqa: F401  (fixtures)
 
-SHORT = ["--duration-s", "1.5", "--warm-up-s", "0.5", "--no-progress"]
+SHORT = ["--duration-s", "1.5", "--warm-up-s", "0.5", "--no-progress", "--jitter-probe-s", "0"]
 
 
 @pytest.fixture(scope="module")

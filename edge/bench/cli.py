@@ -24,6 +24,7 @@ import pydantic
 from edge.bench import budgets as budget_rules
 from edge.bench import compare, environment, report
 from edge.bench.harness import Scenario, run
+from edge.bench.jitter import fixed_work_jitter
 from edge.bench.markdown import markdown
 from edge.bench.sources import ScheduledCamera, recording_bank, sim_bank
 from edge.config import ConfigError, DaemonConfig, load_config
@@ -78,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--cpu-pass", type=int, default=0, metavar="FRAMES",
                    help="also run the stage functions on FRAMES frames in one thread and report the process "
                         "CPU time per stage: where the time goes, steady on a loaded machine")
+    g.add_argument("--jitter-probe-s", type=float, default=5.0, metavar="S",
+                   help="before the run, time fixed single-thread work for S seconds and report its p99/p50: "
+                        "the machine's own tail, which no pipeline here can beat (0: skip)")
     g = p.add_argument_group("output and budgets")
     g.add_argument("--json", help="write the report (schema edge/schema/bench.v1.schema.json) here")
     g.add_argument("--csv", help="write one row per measured frame here")
@@ -165,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     budgets += [budget_rules.Budget(series, statistic, limit) for series, statistic, limit in (
         ("end_to_end", "p99", args.assert_p99_ms), ("fps", "min", args.assert_fps), ("drops", "total", args.assert_drops))
         if limit is not None]
+    # Before the run, which it must not share the cores with; only a pipeline run has a tail to judge.
+    jitter = None if args.skip_pipeline else fixed_work_jitter(args.jitter_probe_s)
     try:
         pipeline, engine_facts, cpu, comparisons = _measure(args, config, cams, scenario, source, faces)
     except ConfigError as e:
@@ -174,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"edge-bench: {e}", file=sys.stderr)
         return EXIT_USAGE
     checked = budget_rules.check(budgets, pipeline["results"] if pipeline else None)
-    doc = report.document(environment.fingerprint(), engine_facts, ["edge-bench", *(argv or sys.argv[1:])],
+    machine = environment.fingerprint()
+    if jitter:
+        machine["fixed_work_jitter"] = jitter
+    doc = report.document(machine, engine_facts, ["edge-bench", *(argv or sys.argv[1:])],
                           pipeline, comparisons, checked, cpu)
     print(report.table(doc))
     if args.json:

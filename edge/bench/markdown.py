@@ -25,6 +25,11 @@ def markdown(doc: dict) -> str:
              f"Machine: {env['cpu_model']}, {env['usable_cores']} cores, load average "
              f"{' / '.join(str(x) for x in env['load_average'])} (1 / 5 / 15 min); {versions}."
              + (" GPU: " + ", ".join(f"{k} {v}" for k, v in env["gpu"].items()) + "." if env["gpu"] else "")]
+    if env.get("fixed_work_jitter"):
+        j = env["fixed_work_jitter"]
+        lines.append(f"Machine steadiness: identical single-thread work units timed for {j['duration_s']:g} s before "
+                     f"the run had p50 {j['unit_p50_ms']:.2f} ms and p99 {j['unit_p99_ms']:.2f} ms "
+                     f"({j['p99_over_p50']:.1f}× the median).")
     if engine:
         lines.append(f"Engine: {engine['backend']} ({engine['device']}, {engine['precision']}, {engine['threads']} threads), "
                      f"model `{Path(engine['model_path']).name}` sha256 `{engine['artefact_sha256'][:16]}…`, "

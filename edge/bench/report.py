@@ -127,6 +127,11 @@ def table(doc: dict) -> str:
     lines.append(f"edge-bench — {env['cpu_model']}, {env['usable_cores']} cores, load average "
                  f"{' '.join(str(x) for x in env['load_average'])}; " + ", ".join(
                      f"{k} {v}" for k, v in env["versions"].items() if k in ("python", "numpy", "opencv", "onnxruntime", "tensorrt", "cuda", "pyzmq", "pyrealsense2")))
+    if env.get("fixed_work_jitter"):
+        j = env["fixed_work_jitter"]
+        lines.append(f"machine: identical {j['unit_p50_ms']:.1f}-ms units of single-thread work for {j['duration_s']:g} s "
+                     f"before the run: p99 {j['unit_p99_ms']:.1f} ms, {j['p99_over_p50']:.1f}× the median; a "
+                     "p99/p50 near this is the machine's tail, not the pipeline's")
     if env["gpu"]:
         lines.append("GPU: " + ", ".join(f"{k} {v}" for k, v in env["gpu"].items()))
     if engine:
