@@ -84,8 +84,10 @@ class FramePlan:
 def camera_finders(detection: DetectionConfig, camera_ids: list[str], parallel: bool) -> dict[str, FaceFinder]:
     """One FaceFinder (one tracker) per camera. Cameras whose fronts run in parallel each get a
     detector of their own (a loaded detector is not thread-safe); otherwise one serves them all."""
-    shared = None if parallel and len(camera_ids) > 1 else detection.create_detector()
-    return {camera_id: FaceFinder(detection, shared or detection.create_detector()) for camera_id in camera_ids}
+    if parallel and len(camera_ids) > 1:
+        return {camera_id: FaceFinder(detection, detection.create_detector()) for camera_id in camera_ids}
+    shared = detection.create_detector()
+    return {camera_id: FaceFinder(detection, shared) for camera_id in camera_ids}
 
 
 def start_plan(captured: CapturedFrame, camera: CameraRuntime) -> FramePlan:
