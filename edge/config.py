@@ -24,7 +24,7 @@ from edge.decision import DecisionPolicy
 from edge.detection.config import DetectionConfig
 from edge.messages import CAMERA_ID_PATTERN
 from edge.processing.spec import PreprocessSpec
-from edge.publish_config import PublishConfig
+from edge.publishing.config import PublishConfig
 from engines.runtime.gpu_options import GpuOptions
 from engines.runtime.registry import BACKENDS
 from engines.sidecar import Sidecar, SidecarError, load_sidecar

@@ -203,7 +203,7 @@ class Drops(pydantic.BaseModel):
     publish_queue: int = Field(default=0, ge=0)
     #: Messages of this camera refused because a subscriber's queue was at its high-water mark
     #: (publisher fills). Non-zero exactly when a subscriber lost messages; a lower bound of how
-    #: many, since libzmq hides the later losses of a subscriber it parked (see edge.publisher).
+    #: many, since libzmq hides the later losses of a subscriber it parked (see edge.publishing.publisher).
     publish_hwm: int = Field(default=0, ge=0)
 
 

@@ -35,7 +35,7 @@ from edge import schema
 from edge.message_check import MAX_PAYLOAD_BYTES, Accepted, Rejected, decode, staleness
 from edge.messages import SNAPSHOT_SCHEMA, MessageKind, camera_prefix, topic_for
 from edge.security.client import CurveClientKeys
-from edge.snapshot_state import SNAPSHOT_REQUEST
+from edge.publishing.snapshot import SNAPSHOT_REQUEST
 
 __all__ = ["Accepted", "CurveClientKeys", "Rejected", "SnapshotUnavailable", "Subscriber"]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.message_check import Accepted
-from edge.publish_config import PublishConfig
-from edge.publisher import Publisher
+from edge.publishing.config import PublishConfig
+from edge.publishing.publisher import Publisher
 from edge.security.client import CurveClientKeys
 from edge.security.keys import write_key_pair
 from edge.subscriber import Subscriber

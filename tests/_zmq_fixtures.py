@@ -26,7 +26,7 @@ from edge.messages import (
     Modality,
     Status,
 )
-from edge.publish_config import PublishConfig
+from edge.publishing.config import PublishConfig
 
 MODEL = ModelInfo(id="afa-sr300-test", sha256=hashlib.sha256(b"afa test model").hexdigest())
 BACKEND = BackendInfo(name="onnxruntime", device="cpu", precision="fp32")

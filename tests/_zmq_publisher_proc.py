@@ -28,7 +28,7 @@ import numpy as np
 # Run as a script, so its own folder (tests/) is first on sys.path.
 from _zmq_fixtures import sample_decision, sample_status
 
-from edge.publisher import PublishBindError, PublishConfig, Publisher
+from edge.publishing.publisher import PublishBindError, PublishConfig, Publisher
 
 
 class _LineReader:

@@ -23,7 +23,7 @@ from edge.pipeline.stages import (CameraRuntime, camera_finders, decide, decisio
 from edge.pipeline.worker import PipelineWorker
 from edge.processing.registration import DepthRegistration
 from edge.processing.spec import PreprocessSpec
-from edge.publish_queue import PublishQueue
+from edge.publishing.handoff import PublishQueue
 from engines.runtime import load_engine
 from tests._engine_fixtures import export_tiny_onnx
 

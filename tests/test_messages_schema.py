@@ -28,7 +28,7 @@ from edge.messages import (
     parse_topic,
     topic_for,
 )
-from edge.publish_config import PublishConfig
+from edge.publishing.config import PublishConfig
 
 INSTANCE = "0123456789abcdef" * 2
 

@@ -11,9 +11,9 @@ import zmq
 
 from edge.message_check import Accepted
 from edge.messages import MessageKind
-from edge.publisher import Publisher
+from edge.publishing.publisher import Publisher
 from edge.security.client import CurveClientKeys
-from edge.snapshot_state import SNAPSHOT_REQUEST
+from edge.publishing.snapshot import SNAPSHOT_REQUEST
 from edge.subscriber import SnapshotUnavailable, Subscriber
 from tests._security_fixtures import curve_config, make_keyring, publish_until
 

@@ -11,7 +11,7 @@ import pytest
 
 from edge.message_check import Accepted
 from edge.messages import MessageKind
-from edge.publish_config import PublishConfig
+from edge.publishing.config import PublishConfig
 from edge.recording import RecordingWriter
 from edge.security.exposure import insecure_start_warning, is_exposed
 from edge.security.keys import load_key_pair

@@ -12,7 +12,7 @@ import pytest
 import zmq
 
 from edge.message_check import Accepted
-from edge.publisher import Publisher
+from edge.publishing.publisher import Publisher
 from edge.security.keys import load_public_key, write_key_pair
 from edge.subscriber import Subscriber
 from tests._security_fixtures import curve_config, make_keyring

@@ -11,7 +11,7 @@ import pytest
 from tests._zmq_fixtures import PublisherProcess
 from edge import schema
 from edge.messages import DECISION_SCHEMA
-from edge.publish_config import PublishConfig
+from edge.publishing.config import PublishConfig
 
 EDGE_SUB = [sys.executable, "-m", "edge.cli.sub"]
 

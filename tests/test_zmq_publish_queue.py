@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests._zmq_fixtures import sample_decision, sample_status
-from edge.publish_queue import PublishQueue
+from edge.publishing.handoff import PublishQueue
 
 
 def _readable(fd: int) -> bool:

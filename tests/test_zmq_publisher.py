@@ -15,8 +15,8 @@ from tests._zmq_fixtures import PublisherProcess, sample_decision
 from edge import schema
 from edge.message_check import Accepted
 from edge.messages import DECISION_SCHEMA, MessageKind
-from edge.publish_config import PublishConfig
-from edge.publisher import PublishBindError, Publisher
+from edge.publishing.config import PublishConfig
+from edge.publishing.publisher import PublishBindError, Publisher
 from edge.subscriber import Subscriber
 
 
@@ -119,7 +119,7 @@ def test_a_subscriber_that_never_reads_costs_the_others_nothing_and_is_counted(t
     # ...while the stalled one lost most of them, saw exactly how many as gaps,
     lost = count + 1 - len(stalled_frames)
     assert lost > 300 and stalled.counts["missed"] == lost
-    # ...and the publisher noticed and says so in the status (a lower bound: see edge.publisher).
+    # ...and the publisher noticed and says so in the status (a lower bound: see edge.publishing.publisher).
     assert 1 <= done["hwm_dropped"]["cam1"] <= lost
     assert status.drops.publish_hwm >= done["hwm_dropped"]["cam1"]
     assert status.subscribers == 2

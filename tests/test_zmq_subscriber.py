@@ -21,7 +21,7 @@ from edge.messages import (
     encode_payload,
     topic_for,
 )
-from edge.publish_config import PublishConfig
+from edge.publishing.config import PublishConfig
 from edge.subscriber import SnapshotUnavailable, Subscriber
 
 LOOPBACK = PublishConfig(endpoints=["tcp://127.0.0.1:*"], snapshot_endpoints=["tcp://127.0.0.1:*"])

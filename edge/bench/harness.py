@@ -26,7 +26,7 @@ from edge.pipeline.daemon import _short_device
 from edge.pipeline.slot import LatestFrameSlots
 from edge.pipeline.stages import CameraRuntime, camera_finders
 from edge.pipeline.worker import PipelineWorker
-from edge.publisher import Publisher
+from edge.publishing.publisher import Publisher
 from edge.bench import resources
 from edge.bench.recorder import FrameRecord, PublishTap, Recorder, RecordingQueue, StageTap
 from edge.bench.sources import ScheduledCamera, in_phase

@@ -1,6 +1,6 @@
 """Per-frame records taken from the daemon's own pipeline as it runs, without changing it.
 
-The worker and the publisher already time every stage (``edge.timing``, ``edge.publish_stats``);
+The worker and the publisher already time every stage (``edge.timing``, ``edge.publishing.stats``);
 the recorder listens where those figures are handed on, in the order the daemon's code hands
 them on for each frame:
 
@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from edge.messages import Decision, Status
-from edge.publish_queue import PublishQueue
-from edge.publish_stats import PublishStats
+from edge.publishing.handoff import PublishQueue
+from edge.publishing.stats import PublishStats
 from edge.timing import LatencyWindow, StageTimings
 
 _FRAME_INDEX = re.compile(rb'"frame_index":(\d+)')

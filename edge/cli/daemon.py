@@ -21,7 +21,7 @@ import sys
 
 from edge.config import EX_CONFIG, ConfigError, check_model, load_config
 from edge.pipeline.daemon import EXIT_UNAVAILABLE, Daemon
-from edge.publisher import PublishBindError
+from edge.publishing.publisher import PublishBindError
 from edge.security.keys import KeyFileError
 from edge.service import configure_logging
 from engines.runtime import EngineError

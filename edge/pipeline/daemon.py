@@ -25,8 +25,8 @@ from edge.pipeline.capture import CaptureThread
 from edge.pipeline.slot import LatestFrameSlots
 from edge.pipeline.stages import CameraRuntime, camera_finders
 from edge.pipeline.worker import PipelineWorker
-from edge.publisher import Publisher
-from edge.publish_queue import PublishQueue
+from edge.publishing.publisher import Publisher
+from edge.publishing.handoff import PublishQueue
 from edge.service import Notifier, ProgressWatchdog, configure_logging, watchdog_period_s
 from engines.runtime.selection import open_engine
 

@@ -24,7 +24,7 @@ from edge.pipeline.slot import LatestFrameSlots
 from edge.pipeline.stages import (CameraRuntime, FramePlan, decide, decision_message, face_crops, find_faces,
                                   prepare_inputs, score_faces, start_plan)
 from edge.processing.spec import PreprocessSpec
-from edge.publish_queue import PublishQueue
+from edge.publishing.handoff import PublishQueue
 from edge.timing import LatencyWindow, RateMeter
 from engines.runtime.base import Engine
 

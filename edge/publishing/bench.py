@@ -1,6 +1,6 @@
 """Benchmark of the ZeroMQ side: what publishing costs the worker, the publisher thread and a subscriber.
 
-    python -m edge.publish_bench [--seconds 10] [--fps 30] [--cameras 2] [--faces 1] [--json out.json]
+    python -m edge.publishing.bench [--seconds 10] [--fps 30] [--cameras 2] [--faces 1] [--json out.json]
 
 Camera-paced: decisions for each camera are handed over at ``--fps`` (times scheduled in
 advance, so a stall shows as latency rather than being skipped), over loopback TCP, to one
@@ -40,9 +40,9 @@ from edge.messages import (
     ModelInfo,
     encode_payload,
 )
-from edge.publish_config import PublishConfig
-from edge.publish_stats import percentiles
-from edge.publisher import Publisher
+from edge.publishing.config import PublishConfig
+from edge.publishing.stats import percentiles
+from edge.publishing.publisher import Publisher
 
 _MODEL = ModelInfo(id="bench", sha256="0" * 64)
 _BACKEND = BackendInfo(name="onnxruntime")
@@ -124,7 +124,7 @@ def decode_cost_us(faces: int, repeats: int = 500) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m edge.publish_bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m edge.publishing.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--cameras", type=int, default=2)

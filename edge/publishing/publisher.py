@@ -18,7 +18,7 @@ Sockets (each created, used and closed by this one thread, as the ZeroMQ guide a
 * a **monitor** (PAIR) on the XPUB: accepted and closed connections give the subscriber count.
 * a **ROUTER** bound to ``publish.snapshot_endpoints`` answers late joiners with the last
   decision and status of each camera and the sequence number they correspond to
-  (:mod:`edge.snapshot_state`).
+  (:mod:`edge.publishing.snapshot`).
 
 With ``publish.curve`` the XPUB and the ROUTER are CURVE servers whose handshakes a ZAP handler
 checks against the allowed-clients directory (:mod:`edge.security.curve`), set up before they
@@ -26,7 +26,7 @@ bind. Nothing arrives on these sockets that could become a decision: the XPUB on
 subscriptions, the ROUTER only answers snapshot requests from its own state.
 
 The pipeline worker never touches a socket: it hands messages over through a
-:class:`~edge.publish_queue.PublishQueue` whose wake-up descriptor sits in the same poller.
+:class:`~edge.publishing.handoff.PublishQueue` whose wake-up descriptor sits in the same poller.
 """
 
 from __future__ import annotations
@@ -51,13 +51,13 @@ from edge.messages import (
     encode_payload,
     topic_for,
 )
-from edge.publish_bind import PublishBindError, bind_all
-from edge.publish_config import PublishConfig
-from edge.publish_queue import Outgoing, PublishQueue
-from edge.publish_stats import PublisherCounters, PublishStats
+from edge.publishing.bind import PublishBindError, bind_all
+from edge.publishing.config import PublishConfig
+from edge.publishing.handoff import Outgoing, PublishQueue
+from edge.publishing.stats import PublisherCounters, PublishStats
 from edge.security.curve import CurveServer
 from edge.security.exposure import insecure_start_warning
-from edge.snapshot_state import SnapshotState
+from edge.publishing.snapshot import SnapshotState
 
 __all__ = ["PublishBindError", "PublishConfig", "Publisher"]
 

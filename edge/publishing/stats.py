@@ -33,7 +33,7 @@ class PublisherCounters:
     last_sequence: int
     messages_sent: int
     #: Messages refused because a subscriber was at its high-water mark, per camera (a lower
-    #: bound of the messages subscribers lost; see edge.publisher).
+    #: bound of the messages subscribers lost; see edge.publishing.publisher).
     hwm_dropped: dict[str, int]
     #: Connected subscriber peers (accepted connections on the PUB endpoints).
     subscribers: int
