@@ -16,10 +16,12 @@ full-frame kernel spent most of its time on branches rather than on pixels:
   read back from the keys at the end (``read_keys``).
 - A footprint is 2–3 colour pixels a side at 640×480 and 3–4 at 1080p. Loops of 2 or 3
   steps mispredict at every exit, so a footprint of 2 to ``footprint_px`` pixels a side
-  updates a fixed square, written out row by row, with the pixels outside the footprint
-  masked to a key that never wins (the key buffer has ``footprint_px`` spare rows and
-  columns for them); other footprints (clipped by the window's edge, or larger where
-  distortion is strong) take plain loops.
+  updates rows of a fixed width, written out, with the pixels right of the footprint masked
+  to a key that never wins (the key buffer has ``footprint_px`` spare columns for them).
+  Rows beyond the second are tested instead: the footprints of one depth row span nearly
+  the same colour rows, so that branch is predicted (4–9 % faster than writing masked
+  rows). Other footprints (clipped by the window's edge, or larger where distortion is
+  strong) take plain loops.
 - Only the span of each depth row between its first and last non-zero depth is projected:
   holes cannot land anywhere.
 
@@ -64,7 +66,7 @@ def register_region_keys(
     depth_raw, scale_mm, min_depth_mm, corner_rays, t_mm, focal, centre, lens, distorted,
     depth_window, colour_size, colour_window, footprint_px, keys,
 ):  # fmt: skip
-    """Fill ``keys`` ((h + footprint_px)×(w + footprint_px) for a colour window of h×w
+    """Fill ``keys`` (h×(w + footprint_px) for a colour window of h×w
     pixels at colour_window's x0, y0) from the depth pixels of depth_window: uint64 keys, or
     compact uint32 ones for a depth window of at most ``COMPACT_KEY_PIXELS`` pixels."""
     x0, y0, x1, y1 = depth_window
@@ -122,19 +124,16 @@ def register_region_keys(
                 key = (np.uint64(np.float32(z).view(np.uint32)) << np.uint64(32)) | np.uint64(r * n + i)
             base = np.uint64(fy0) * stride + np.uint64(fx0)
             if (last_x >= 1) & (last_y >= 1) & (last_x < footprint_px) & (last_y < footprint_px):
-                # Nearly every footprint: two whole rows of at least 2, then masked cells.
+                # Nearly every footprint: two rows of at least 2 pixels, then the rows it has.
                 key2 = key if last_x >= 2 else _EMPTY
                 key3 = key if last_x >= 3 else _EMPTY
                 _min_row(flat, base, footprint_px, key, key, key2, key3)
                 _min_row(flat, base + stride, footprint_px, key, key, key2, key3)
-                third = base + stride + stride
-                if last_y < 2:
-                    key, key2, key3 = _EMPTY, _EMPTY, _EMPTY
-                _min_row(flat, third, footprint_px, key, key, key2, key3)
-                if footprint_px == 4:
-                    if last_y < 3:
-                        key, key2, key3 = _EMPTY, _EMPTY, _EMPTY
-                    _min_row(flat, third + stride, footprint_px, key, key, key2, key3)
+                if last_y >= 2:
+                    third = base + stride + stride
+                    _min_row(flat, third, footprint_px, key, key, key2, key3)
+                    if (footprint_px == 4) & (last_y >= 3):
+                        _min_row(flat, third + stride, footprint_px, key, key, key2, key3)
             else:
                 for y in range(np.uint64(last_y) + np.uint64(1)):
                     start = base + y * stride

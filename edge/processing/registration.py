@@ -217,7 +217,7 @@ class DepthRegistration:
         side = self._footprint_px
         dx0, dy0, dx1, dy1 = depth_window
         compact = (dx1 - dx0) * (dy1 - dy0) <= COMPACT_KEY_PIXELS
-        keys = np.empty((y1 - y0 + side, x1 - x0 + side), dtype=np.uint32 if compact else np.uint64)
+        keys = np.empty((y1 - y0, x1 - x0 + side), dtype=np.uint32 if compact else np.uint64)
         intr = self.colour_intrinsics
         register_region_keys(
             depth_raw, depth_scale_mm, self.min_depth_mm, self._corner_rays, self._t_mm, self._focal, self._centre,
