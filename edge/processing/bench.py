@@ -1,13 +1,16 @@
 """Benchmark: our registration, face path and hole filling against librealsense, same frames.
 
-    python -m edge.processing.bench [--repeats 40] [--rounds 5]
+    python -m edge.processing.bench [--rounds 10] [--repeats 20] [--resolutions 640x480 1920x1080]
 
 Frames: the simulated SR300 (a live face at 600 mm in a room), played through librealsense's
 software device → recording → playback, so ``rs.align`` and ``rs.hole_filling_filter`` work on
-exactly the frames we do. Each figure is the median over ``rounds`` × ``repeats`` calls, ours
+exactly the frames we do. Each time is the median over ``rounds`` × ``repeats`` calls, ours
 and librealsense's interleaved round by round so that both see the same machine load, in
 wall-clock time and in CPU time of the calling thread (less distorted on a busy machine).
-The ratio is ours / librealsense's; the goals are issue 3's, each printed with PASS or MISS.
+The ratio is ours / librealsense's CPU time taken within each round and then the median over
+the rounds: a burst of load from the VM's neighbours that falls on one side of a round spoils
+that round's ratio only (the ratio of the pooled medians moved by ±0.02 at 0.10 from run to
+run on the shared development VM). The goals are issue 3's, each printed with PASS or MISS.
 A goal is judged on CPU time: on a shared machine wall time mostly measures the wait for a
 core (librealsense's wall time here is 3× its CPU time). Only the calling thread's CPU is
 counted, so were librealsense to use other threads its figure would shrink: the ratio can
@@ -47,8 +50,7 @@ class Goal:
         return f"≤ {self.limit:g}×" if self.kind == "ratio" else f"≤ {self.limit:g} ms"
 
     def met(self, t: dict) -> bool:
-        value = t["ours_cpu"] / t["rs_cpu"] if self.kind == "ratio" else t["ours_cpu"]
-        return value <= self.limit
+        return (t["ratio_cpu"] if self.kind == "ratio" else t["ours_cpu"]) <= self.limit
 
 
 def timings_ms(fn: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
@@ -63,14 +65,19 @@ def timings_ms(fn: Callable[[], object], repeats: int) -> tuple[list[float], lis
 
 
 def compare(ours: Callable[[], object], theirs: Callable[[], object], rounds: int, repeats: int) -> dict:
+    """Median wall and CPU ms of each side, and the median over rounds of each round's CPU ratio."""
     ours(), theirs()  # warm up (compilation, allocations)
     samples = {"ours_wall": [], "ours_cpu": [], "rs_wall": [], "rs_cpu": []}
+    round_ratios = []
     for _ in range(rounds):
+        round_cpu = {}
         for who, fn in (("ours", ours), ("rs", theirs)):
             wall, cpu = timings_ms(fn, repeats)
             samples[f"{who}_wall"] += wall
             samples[f"{who}_cpu"] += cpu
-    return {k: float(np.median(v)) for k, v in samples.items()}
+            round_cpu[who] = np.median(cpu)
+        round_ratios.append(round_cpu["ours"] / round_cpu["rs"])
+    return {k: float(np.median(v)) for k, v in samples.items()} | {"ratio_cpu": float(np.median(round_ratios))}
 
 
 def sim_frameset(resolution: str) -> FrameSet:
@@ -124,21 +131,21 @@ def run(resolution: str, rounds: int, repeats: int) -> list[tuple[str, dict, Goa
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--resolutions", nargs="+", default=["640x480", "1920x1080"])
     args = parser.parse_args(argv)
-    print(f"median over {args.rounds}×{args.repeats} calls; ms wall (CPU of the calling thread); goals judged on CPU")
-    header = f"{'colour':>10} | {'stage':<66} | {'ours ms':>15} | {'librealsense ms':>15} | {'ratio':>11} | goal"
+    print(f"median over {args.rounds}×{args.repeats} calls; ms wall (CPU of the calling thread); "
+          f"ratio: CPU, median over the {args.rounds} rounds; goals judged on CPU")
+    header = f"{'colour':>10} | {'stage':<66} | {'ours ms':>15} | {'librealsense ms':>15} | {'ratio':>5} | goal"
     print(header)
     print("-" * len(header))
     for resolution in args.resolutions:
         for name, t, goal in run(resolution, args.rounds, args.repeats):
-            ratio_wall, ratio_cpu = t["ours_wall"] / t["rs_wall"], t["ours_cpu"] / t["rs_cpu"]
             verdict = f"{goal.describe()} {'PASS' if goal.met(t) else 'MISS'}" if goal else "—"
             print(
                 f"{resolution:>10} | {name:<66} | {t['ours_wall']:6.3f} ({t['ours_cpu']:6.3f}) | "
-                f"{t['rs_wall']:6.3f} ({t['rs_cpu']:6.3f}) | {ratio_wall:4.2f} ({ratio_cpu:4.2f}) | {verdict}"
+                f"{t['rs_wall']:6.3f} ({t['rs_cpu']:6.3f}) | {t['ratio_cpu']:5.3f} | {verdict}"
             )
 
 
