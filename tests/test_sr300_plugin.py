@@ -44,7 +44,9 @@ def _play_all(camera) -> list:
 def test_the_recording_plays_every_frame_in_millimetres_then_ends_as_a_disconnect(recording):
     with _camera(recording.path) as camera:
         played = _play_all(camera)
-    # The first frameset of a playback may be dropped by librealsense; none other may be.
+    # None but the first frameset may be missing. The plugin switches the playback to frame by
+    # frame before starting it, and no frame was lost in 200 plays since; when it switched after
+    # the start, librealsense 2.54 lost the first frameset about once in 50 plays.
     indices = [f.frame_index for f in played]
     assert indices == list(range(FIRST + COUNT - len(played), FIRST + COUNT)) and len(played) >= COUNT - 1
     for frame in played:
@@ -89,8 +91,8 @@ def test_the_description_names_model_serial_firmware_usb_and_sdk(recording):
 @pytest.mark.parametrize("colour_resolution", ["640x480", "1920x1080"])
 def test_depth_aligned_by_rs_align_or_ours_matches_the_simulators_truth(tmp_path, colour_resolution):
     # Four frames, though one is read: once, under two CPU burners, a two-frame recording ended
-    # before any frameset reached the reader (the playback starts in real time and is switched
-    # to frame by frame only after the pipeline has started, so its first frames can be lost).
+    # before any frameset reached the reader (while the plugin still switched the playback to
+    # frame by frame only after starting it).
     frames = render_sim_frames(4, colour_resolution=colour_resolution, first_index=FIRST)
     path = write_sr300_recording(tmp_path / "aligned.bag", frames).path
     for align in ("rs_align", "ours"):

@@ -103,7 +103,13 @@ class SR300Camera(CameraPlugin):
             # Resolving finds the device and the stream profiles without streaming, so a wrong
             # device is refused before the pipeline starts: stopping a just-started playback
             # pipeline races its reader thread and can crash librealsense 2.54.
-            self._check_device(rs, config.resolve(rs.pipeline_wrapper(pipeline)).get_device())
+            resolved = config.resolve(rs.pipeline_wrapper(pipeline)).get_device()
+            self._check_device(rs, resolved)
+            if resolved.is_playback():
+                # Before the start: the pipeline streams this very device (the context keeps one
+                # playback device per file), and a playback switched only once it runs has played
+                # its first frames in real time already, free to be dropped.
+                resolved.as_playback().set_real_time(o.playback_real_time)
             profile = pipeline.start(config)
         except RuntimeError as e:
             raise CameraUnsupported(
@@ -114,7 +120,6 @@ class SR300Camera(CameraPlugin):
         try:
             if device.is_playback():
                 self._playback = device.as_playback()
-                self._playback.set_real_time(o.playback_real_time)
             self._calibration = self._read_calibration(rs, profile, device)
             self._description = self._describe(rs, device, profile, sdk_version)
         except BaseException:
